@@ -1,0 +1,134 @@
+"""The `rag` command line: a few lines over each public library function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import rag
+from rag.errors import RagError
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, so --json output on stdout stays clean."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm  # noqa: PLC0415
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=self.label, unit="paper", file=sys.stderr, disable=total == 0)
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    report = rag.ingest(args.paths or None, progress=_ProgressBar("embedding"), prune=args.prune)
+    for issue in report.issues:
+        print(issue, file=sys.stderr)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(report.summary())
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    hits = rag.search(args.query, k=args.k, mode=args.mode, source=args.source)
+    if args.json:
+        _print_json(hits.to_dict())
+        return 0
+    for rank, hit in enumerate(hits, start=1):
+        print(f"{rank:2d}. [{hit.score:.4f}] {hit.title}  ({hit.source})")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    answer = rag.ask(args.question, k=args.k, mode=args.mode, source=args.source)
+    if args.json:
+        _print_json(answer.to_dict())
+        return 0
+    print(answer.answer)
+    if answer.citations:
+        print("\nReferences:")
+        for citation in answer.citations:
+            print(f"  [{citation.n}] {citation.title}")
+    elif answer.sources:
+        print("\nClosest papers found:")
+        for source in answer.sources[:3]:
+            print(f"  - {source.title}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    _print_json(rag.status())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rag.server import serve  # noqa: PLC0415 - Gradio/FastAPI only load for this command
+
+    serve(host=args.host, port=args.port, auth=args.auth)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited question answering over research-paper abstracts.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("ingest", help="parse, chunk, embed and store the corpus (default: data/)")
+    p.add_argument("paths", nargs="*", help="files or directories (.txt listings, .jsonl, .csv)")
+    p.add_argument("--prune", action="store_true", help="remove stored papers that are not in these paths")
+    p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    def retrieval_options(p: argparse.ArgumentParser, k_default: int | None) -> None:
+        p.add_argument("-k", type=int, default=k_default, help="number of papers")
+        p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None, help="retrieval mode")
+        p.add_argument("--source", default=None, help="only papers from this corpus file (e.g. 000_x.txt)")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = commands.add_parser("search", help="find papers")
+    p.add_argument("query")
+    retrieval_options(p, 10)
+    p.set_defaults(func=cmd_search)
+
+    p = commands.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question")
+    retrieval_options(p, None)
+    p.set_defaults(func=cmd_ask)
+
+    p = commands.add_parser("status", help="what is indexed, with which model, where")
+    p.set_defaults(func=cmd_status)
+
+    p = commands.add_parser("serve", help="serve the chat UI and the HTTP API")
+    p.add_argument("--host", default=None, help="default 127.0.0.1; other hosts require --auth")
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--auth", default=None, help="user:pass (or RAG_AUTH); required with a non-local --host")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

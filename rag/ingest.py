@@ -1,0 +1,156 @@
+"""Incremental, idempotent ingest: parse -> chunk -> embed -> store.
+
+A paper is (re-)embedded only when its content hash differs from what the store holds.
+New versions are written before old ones are deleted, so an interrupted ingest never
+leaves a paper missing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llama_index.core.schema import TextNode
+
+from rag.chunking import chunk_texts, split_sentences
+from rag.config import Settings
+from rag.corpus import parse_corpus
+from rag.embeddings import embed_texts
+from rag.store import PaperStore
+from rag.types import CorpusIssue, Paper
+
+Progress = Callable[[int, int], None]
+# Papers embedded per write: small enough for steady progress, large enough to batch well.
+PAPERS_PER_BATCH = 16
+
+
+@dataclass
+class IngestReport:
+    files: int = 0
+    papers: int = 0
+    duplicates: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0
+    sentences: int = 0
+    seconds: float = 0.0
+    issues: list[CorpusIssue] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if k != "issues"}
+        data["seconds"] = round(self.seconds, 3)
+        data["issues"] = [str(issue) for issue in self.issues]
+        return data
+
+    def summary(self) -> str:
+        return (
+            f"{self.papers} papers from {self.files} files ({self.duplicates} duplicates merged): "
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
+            f"{self.chunks} chunks and {self.sentences} sentences embedded in {self.seconds:.1f} s"
+        )
+
+
+def _metadata(paper: Paper) -> dict[str, str]:
+    return {
+        "paper_id": paper.paper_id,
+        "title": paper.title,
+        "source": Path(paper.source).name,
+        "content_hash": paper.content_hash,
+        "links": " ".join(paper.links),
+        "url": paper.url,
+        "year": paper.year,
+        "authors": paper.authors,
+    }
+
+
+def _chunk_nodes(paper: Paper, texts: list[str], vectors) -> list[TextNode]:
+    nodes = []
+    for index, (text, vector) in enumerate(zip(texts, vectors)):
+        metadata = {**_metadata(paper), "chunk": index}
+        nodes.append(
+            TextNode(
+                id_=f"{paper.paper_id}:{paper.content_hash}:c{index}",
+                text=text,
+                metadata=metadata,
+                embedding=vector.tolist(),
+                # The title is already in the text; metadata must not leak into BM25/embedding text.
+                excluded_embed_metadata_keys=list(metadata),
+                excluded_llm_metadata_keys=list(metadata),
+            )
+        )
+    return nodes
+
+
+def _write_batch(store: PaperStore, embed_model, papers: list[Paper], settings: Settings) -> tuple[int, int, int]:
+    chunk_lists = [chunk_texts(p, settings.chunk_tokens, settings.chunk_overlap) for p in papers]
+    sentence_lists = [split_sentences(p.abstract) for p in papers]
+    flat_chunks = [text for texts in chunk_lists for text in texts]
+    flat_sentences = [text for texts in sentence_lists for text in texts]
+    vectors = embed_texts(embed_model, flat_chunks + flat_sentences)
+    dimension = int(vectors.shape[1])
+    store.check_dimension(dimension)
+    chunk_vectors, sentence_vectors = vectors[: len(flat_chunks)], vectors[len(flat_chunks) :]
+
+    nodes, ids, metadatas = [], [], []
+    offset = 0
+    for paper, texts in zip(papers, chunk_lists):
+        nodes.extend(_chunk_nodes(paper, texts, chunk_vectors[offset : offset + len(texts)]))
+        offset += len(texts)
+    for paper, sentences in zip(papers, sentence_lists):
+        for position in range(len(sentences)):
+            ids.append(f"{paper.paper_id}:{paper.content_hash}:s{position}")
+            metadatas.append({**_metadata(paper), "position": position})
+
+    store.add_chunks(nodes)
+    store.add_sentences(ids, flat_sentences, metadatas, sentence_vectors)
+    for paper in papers:
+        store.delete_stale(paper.paper_id, paper.content_hash)
+    return len(flat_chunks), len(flat_sentences), dimension
+
+
+def ingest_corpus(
+    paths: Iterable[str | Path],
+    store: PaperStore,
+    embed_model,
+    settings: Settings,
+    progress: Progress | None = None,
+    prune: bool = False,
+) -> IngestReport:
+    """Bring the store in line with the corpus files. Running it twice changes nothing."""
+    started = time.perf_counter()
+    parsed = parse_corpus(paths)
+    report = IngestReport(files=parsed.files, papers=len(parsed.papers), duplicates=parsed.duplicates, issues=parsed.issues)
+
+    stored = store.stored_hashes()
+    pending = [p for p in parsed.papers if stored.get(p.paper_id) != p.content_hash]
+    report.unchanged = len(parsed.papers) - len(pending)
+    report.updated = sum(1 for p in pending if p.paper_id in stored)
+    report.added = len(pending) - report.updated
+
+    dimension = None
+    if progress:
+        progress(0, len(pending))
+    for start in range(0, len(pending), PAPERS_PER_BATCH):
+        batch = pending[start : start + PAPERS_PER_BATCH]
+        chunks, sentences, dimension = _write_batch(store, embed_model, batch, settings)
+        report.chunks += chunks
+        report.sentences += sentences
+        if progress:
+            progress(start + len(batch), len(pending))
+
+    unreadable = [issue for issue in parsed.issues if issue.severity == "error"]
+    if prune and unreadable:
+        report.issues.append(CorpusIssue("(prune)", 0, "not pruning: some files could not be read, so their papers are kept"))
+    elif prune:
+        # Only with --prune: a plain `rag ingest extra.jsonl` must not drop the rest of the corpus.
+        gone = set(stored) - {p.paper_id for p in parsed.papers}
+        store.delete_papers(gone)
+        report.removed = len(gone)
+    if pending or report.removed:
+        store.mark_ingested(dimension)
+    report.seconds = time.perf_counter() - started
+    return report

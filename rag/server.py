@@ -1,0 +1,105 @@
+"""HTTP API (FastAPI) with the Gradio chat UI mounted at ``/``.
+
+Both are thin layers over :mod:`rag.pipeline`; validation errors become 4xx with a clear
+message, never a 500.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from pydantic import BaseModel, Field
+
+import rag
+from rag.config import Settings, load_settings
+from rag.errors import IndexEmptyError, RagError
+from rag.pipeline import MAX_QUESTION_CHARS
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    k: int | None = Field(default=None, ge=1, le=50)
+    mode: Literal["hybrid", "dense", "bm25"] | None = None
+    source: str | None = None
+
+
+def _auth_dependency(credentials: tuple[str, str] | None):
+    if credentials is None:
+        return None
+    basic = HTTPBasic()
+
+    def check(given: Annotated[HTTPBasicCredentials, Depends(basic)]) -> None:
+        user_ok = secrets.compare_digest(given.username, credentials[0])
+        pass_ok = secrets.compare_digest(given.password, credentials[1])
+        if not (user_ok and pass_ok):
+            raise HTTPException(status_code=401, detail="wrong user or password", headers={"WWW-Authenticate": "Basic"})
+
+    return check
+
+
+def create_app(settings: Settings | None = None, credentials: tuple[str, str] | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    app = FastAPI(title="paper-rag", description="Cited answers from research-paper abstracts.")
+    check = _auth_dependency(credentials)
+    guards = [Depends(check)] if check else []
+
+    @app.exception_handler(RagError)
+    async def rag_error(_: Request, exc: RagError) -> JSONResponse:
+        status = 503 if isinstance(exc, IndexEmptyError) else 400
+        return JSONResponse(status_code=status, content={"detail": str(exc)})
+
+    @app.get("/api/health", dependencies=guards)
+    def health() -> dict:
+        return {"status": "ok", "index": rag.status(settings), "llm": settings.llm_model or None}
+
+    @app.get("/api/search", dependencies=guards)
+    def search(
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS)],
+        k: Annotated[int, Query(ge=1, le=100)] = 10,
+        mode: Literal["hybrid", "dense", "bm25"] = "hybrid",
+        source: str | None = None,
+    ) -> list[dict]:
+        return rag.search(q, k=k, mode=mode, source=source, settings=settings).to_dict()
+
+    @app.post("/api/ask", dependencies=guards)
+    def ask(request: AskRequest) -> dict:
+        return rag.ask(request.question, k=request.k, mode=request.mode, source=request.source, settings=settings).to_dict()
+
+    from ui.app import build_ui  # noqa: PLC0415 - Gradio is slow to import; only the server needs it
+
+    import gradio as gr  # noqa: PLC0415
+
+    return gr.mount_gradio_app(app, build_ui(settings), path="/", auth=credentials)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise RagError("--auth must look like user:pass")
+    return user, password
+
+
+def serve(host: str | None = None, port: int | None = None, auth: str | None = None) -> None:
+    import uvicorn  # noqa: PLC0415
+
+    settings = load_settings()
+    host = host or settings.host
+    credentials = parse_auth(auth or os.environ.get("RAG_AUTH"))
+    if host not in LOCAL_HOSTS and credentials is None:
+        raise RagError(
+            f"refusing to serve on {host} without authentication: anyone on the network could use it. "
+            "Pass --auth user:pass (or set RAG_AUTH), or keep the default 127.0.0.1."
+        )
+    port = port or settings.port
+    app = create_app(settings, credentials)
+    print(f"serving the chat UI on http://{host}:{port}/ and the API on http://{host}:{port}/api (docs at /docs)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

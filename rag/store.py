@@ -1,0 +1,175 @@
+"""The Chroma store: an embedded PersistentClient by default, a Chroma server when configured.
+
+Two collections per index:
+
+* ``<collection>``: one vector per chunk, written through llama-index's ChromaVectorStore
+  (so llama-index retrievers can read it back as nodes);
+* ``<collection>_sentences``: one vector per abstract sentence, used by the extractive
+  answerer and citation checks, so answering never embeds abstracts at query time.
+
+Both record the embedding model and dimension they were built with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import numpy as np
+from llama_index.core.schema import TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from rag.config import Settings
+from rag.errors import EmbeddingMismatchError, StoreError
+
+# Chroma rejects very large single writes; this stays well under its limit.
+WRITE_BATCH = 1000
+EMBEDDING_KEY = "embedding_name"
+DIMENSION_KEY = "embedding_dim"
+
+
+@dataclass(frozen=True)
+class StoredSentence:
+    paper_id: str
+    position: int
+    text: str
+    vector: np.ndarray
+
+
+def open_client(settings: Settings):
+    """A Chroma client for the configured location. Telemetry is off in both modes."""
+    import chromadb  # noqa: PLC0415 - slow import, only when a store is really needed
+    from chromadb.config import Settings as ChromaSettings  # noqa: PLC0415
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise StoreError(f"setting 'chroma_url': cannot parse {settings.chroma_url!r} (expected http://host:port)")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises ValueError/ConnectionError variants
+            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+class PaperStore:
+    """Chunk and sentence collections for one index, guarded against mixing embedding models."""
+
+    def __init__(self, settings: Settings, embedding_name: str, client=None) -> None:
+        self.settings = settings
+        self.embedding_name = embedding_name
+        self.client = client or open_client(settings)
+        self.location = settings.chroma_url or str(settings.chroma_path)
+        metadata = {"hnsw:space": "cosine", EMBEDDING_KEY: embedding_name}
+        try:
+            self.chunks = self.client.get_or_create_collection(settings.collection, metadata=metadata, embedding_function=None)
+            self.sentences = self.client.get_or_create_collection(
+                settings.sentence_collection, metadata=metadata, embedding_function=None
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open Chroma collection {settings.collection!r} at {self.location}: {exc}") from None
+        self._check_embedding(self.chunks)
+        self.vector_store = ChromaVectorStore(chroma_collection=self.chunks)
+
+    def _check_embedding(self, collection) -> None:
+        built_with = (collection.metadata or {}).get(EMBEDDING_KEY)
+        if built_with and built_with != self.embedding_name:
+            raise EmbeddingMismatchError(
+                f"collection {collection.name!r} at {self.location} was built with embedding model "
+                f"{built_with!r}, but {self.embedding_name!r} is configured. Vectors from different models "
+                "cannot be compared: use another collection (RAG_COLLECTION) or re-create this one."
+            )
+
+    def check_dimension(self, dimension: int) -> None:
+        """Record the dimension on first write; refuse vectors of another size later."""
+        for collection in (self.chunks, self.sentences):
+            stored = (collection.metadata or {}).get(DIMENSION_KEY)
+            if stored and int(stored) != dimension:
+                raise EmbeddingMismatchError(
+                    f"collection {collection.name!r} holds {stored}-dimensional vectors; "
+                    f"the configured model gives {dimension}"
+                )
+
+    def _update_metadata(self, collection, **values) -> None:
+        metadata = {k: v for k, v in (collection.metadata or {}).items() if not k.startswith("hnsw:")}
+        metadata.update(values)
+        collection.modify(metadata=metadata)
+
+    def mark_ingested(self, dimension: int | None) -> None:
+        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        extra = {DIMENSION_KEY: dimension} if dimension else {}
+        for collection in (self.chunks, self.sentences):
+            self._update_metadata(collection, last_ingest=stamp, **extra)
+
+    # --- reading -------------------------------------------------------------------------
+    def stored_hashes(self) -> dict[str, str]:
+        """paper_id -> content hash of what is stored now."""
+        hashes: dict[str, str] = {}
+        for metadata in self.chunks.get(include=["metadatas"])["metadatas"] or []:
+            hashes[metadata["paper_id"]] = metadata["content_hash"]
+        return hashes
+
+    def all_nodes(self) -> list[TextNode]:
+        return self.vector_store.get_nodes(node_ids=None)
+
+    def sentences_for(self, paper_ids: Sequence[str]) -> dict[str, list[StoredSentence]]:
+        """Each paper's sentences in abstract order, with their vectors."""
+        if not paper_ids:
+            return {}
+        found = self.sentences.get(
+            where={"paper_id": {"$in": list(paper_ids)}}, include=["documents", "metadatas", "embeddings"]
+        )
+        grouped: dict[str, list[StoredSentence]] = {pid: [] for pid in paper_ids}
+        for text, metadata, vector in zip(found["documents"], found["metadatas"], found["embeddings"]):
+            grouped[metadata["paper_id"]].append(
+                StoredSentence(metadata["paper_id"], int(metadata["position"]), text, np.asarray(vector, dtype=np.float32))
+            )
+        for sentences in grouped.values():
+            sentences.sort(key=lambda s: s.position)
+        return grouped
+
+    def stats(self) -> dict[str, object]:
+        metadata = self.chunks.metadata or {}
+        return {
+            "papers": len(self.stored_hashes()),
+            "chunks": self.chunks.count(),
+            "sentences": self.sentences.count(),
+            "embedding_model": metadata.get(EMBEDDING_KEY, self.embedding_name),
+            "embedding_dim": metadata.get(DIMENSION_KEY),
+            "store": self.location,
+            "collection": self.settings.collection,
+            "last_ingest": metadata.get("last_ingest"),
+        }
+
+    # --- writing -------------------------------------------------------------------------
+    def add_chunks(self, nodes: list[TextNode]) -> None:
+        for start in range(0, len(nodes), WRITE_BATCH):
+            self.vector_store.add(nodes[start : start + WRITE_BATCH])
+
+    def add_sentences(self, ids: list[str], texts: list[str], metadatas: list[dict], vectors: np.ndarray) -> None:
+        for start in range(0, len(ids), WRITE_BATCH):
+            end = start + WRITE_BATCH
+            self.sentences.upsert(
+                ids=ids[start:end], documents=texts[start:end], metadatas=metadatas[start:end], embeddings=vectors[start:end]
+            )
+
+    def delete_stale(self, paper_id: str, keep_hash: str) -> None:
+        """Remove a paper's entries from older versions (after the new version is written)."""
+        where = {"$and": [{"paper_id": paper_id}, {"content_hash": {"$ne": keep_hash}}]}
+        for collection in (self.chunks, self.sentences):
+            collection.delete(where=where)
+
+    def delete_papers(self, paper_ids: Iterable[str]) -> None:
+        ids = list(paper_ids)
+        if ids:
+            for collection in (self.chunks, self.sentences):
+                collection.delete(where={"paper_id": {"$in": ids}})

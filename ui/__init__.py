@@ -1,0 +1,1 @@
+"""The Gradio chat UI; no logic of its own, everything comes from the rag library."""
