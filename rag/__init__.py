@@ -1,7 +1,7 @@
 """Question answering over research-paper abstracts, with citations, offline by default.
 
-    >>> from rag import search, ask
-    >>> ask("What causes grokking?").to_dict()
+>>> from rag import search, ask
+>>> ask("What causes grokking?").to_dict()
 """
 
 from rag.config import apply_offline_defaults

@@ -7,8 +7,8 @@ best evidence is weak the answer abstains instead of quoting loosely related tex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.config import Settings
@@ -17,6 +17,8 @@ from rag.store import PaperStore, StoredSentence
 from rag.types import Answer, AnswerSentence, Citation, Source
 
 ABSTAIN_MESSAGE = "The indexed papers do not answer this."
+# Evidence this strong wins over an unknown name (the name may be a synonym or a typo).
+UNKNOWN_NAME_OVERRIDE = 0.70
 # Weight of query-term overlap next to cosine similarity: exact terms (model names,
 # datasets, numbers) matter in paper questions and MiniLM underweights them.
 LEXICAL_WEIGHT = 0.35
@@ -36,16 +38,27 @@ class ScoredSentence:
 
 @lru_cache(maxsize=1)
 def _stemmer():
-    import Stemmer  # noqa: PLC0415 - PyStemmer, already required by the BM25 retriever
+    import Stemmer
 
     return Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN  # noqa: PLC0415
+    from bm25s.stopwords import STOPWORDS_EN
 
-    return frozenset(STOPWORDS_EN) | {"paper", "papers", "propose", "proposed", "method", "approach", "use", "used", "using", "work"}
+    return frozenset(STOPWORDS_EN) | {
+        "paper",
+        "papers",
+        "propose",
+        "proposed",
+        "method",
+        "approach",
+        "use",
+        "used",
+        "using",
+        "work",
+    }
 
 
 def content_terms(text: str) -> set[str]:
@@ -93,7 +106,9 @@ def select_sentences(scored: list[ScoredSentence], settings: Settings) -> list[S
     return chosen
 
 
-def number_sources(hits: list[PaperHit], cited_order: list[str], sentences: dict[str, list[StoredSentence]]) -> list[Source]:
+def number_sources(
+    hits: list[PaperHit], cited_order: list[str], sentences: dict[str, list[StoredSentence]]
+) -> list[Source]:
     """Number papers [1]..[k]: cited papers first in the order the answer cites them, then the rest."""
     order = cited_order + [h.paper_id for h in hits if h.paper_id not in cited_order]
     by_id = {h.paper_id: h for h in hits}
@@ -116,15 +131,27 @@ def number_sources(hits: list[PaperHit], cited_order: list[str], sentences: dict
     return sources
 
 
+def should_abstain(retrieval: Retrieval, scored: list[ScoredSentence], settings: Settings) -> bool:
+    """Weak best evidence, or the question names something no indexed paper mentions."""
+    strength = evidence_strength(scored)
+    if strength < settings.abstain_threshold:
+        return True
+    return bool(retrieval.unknown_names) and strength < UNKNOWN_NAME_OVERRIDE
+
+
 def abstention(retrieval: Retrieval, sentences: dict[str, list[StoredSentence]]) -> Answer:
     """No answer, no citations; the closest papers still come back as sources for the reader."""
-    return Answer(answer=ABSTAIN_MESSAGE, abstained=True, citations=[], sources=number_sources(retrieval.hits, [], sentences))
+    message = ABSTAIN_MESSAGE
+    if retrieval.unknown_names:
+        names = ", ".join(repr(name) for name in retrieval.unknown_names)
+        message += f" None of them mentions {names}."
+    return Answer(answer=message, abstained=True, citations=[], sources=number_sources(retrieval.hits, [], sentences))
 
 
 def extractive_answer(retrieval: Retrieval, store: PaperStore, settings: Settings) -> Answer:
     sentences = store.sentences_for([h.paper_id for h in retrieval.hits])
     scored = score_sentences(retrieval, sentences)
-    if evidence_strength(scored) < settings.abstain_threshold:
+    if should_abstain(retrieval, scored, settings):
         return abstention(retrieval, sentences)
 
     chosen = select_sentences(scored, settings)
@@ -142,7 +169,9 @@ def extractive_answer(retrieval: Retrieval, store: PaperStore, settings: Setting
     for paper_id in cited_order:
         n = number_of[paper_id]
         paragraphs.append(" ".join(f"{s.text} [{n}]" for s in answer_sentences if s.citations == (n,)))
-    citations = [Citation(n=number_of[pid], paper_id=pid, title=sources[number_of[pid] - 1].title) for pid in cited_order]
+    citations = [
+        Citation(n=number_of[pid], paper_id=pid, title=sources[number_of[pid] - 1].title) for pid in cited_order
+    ]
     return Answer(
         answer="\n\n".join(paragraphs),
         abstained=False,
@@ -151,4 +180,3 @@ def extractive_answer(retrieval: Retrieval, store: PaperStore, settings: Setting
         mode="extractive",
         sentences=answer_sentences,
     )
-

@@ -21,7 +21,7 @@ MIN_BODY_TOKENS = 64
 
 @lru_cache(maxsize=1)
 def _encoding():
-    import tiktoken  # noqa: PLC0415 - imported after apply_offline_defaults set its cache dir
+    import tiktoken
 
     return tiktoken.get_encoding(ENCODING)
 

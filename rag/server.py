@@ -70,11 +70,13 @@ def create_app(settings: Settings | None = None, credentials: tuple[str, str] | 
 
     @app.post("/api/ask", dependencies=guards)
     def ask(request: AskRequest) -> dict:
-        return rag.ask(request.question, k=request.k, mode=request.mode, source=request.source, settings=settings).to_dict()
+        return rag.ask(
+            request.question, k=request.k, mode=request.mode, source=request.source, settings=settings
+        ).to_dict()
 
-    from ui.app import build_ui  # noqa: PLC0415 - Gradio is slow to import; only the server needs it
+    import gradio as gr
 
-    import gradio as gr  # noqa: PLC0415
+    from ui.app import build_ui
 
     return gr.mount_gradio_app(app, build_ui(settings), path="/", auth=credentials)
 
@@ -89,7 +91,7 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 
 
 def serve(host: str | None = None, port: int | None = None, auth: str | None = None) -> None:
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
     settings = load_settings()
     host = host or settings.host

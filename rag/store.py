@@ -40,8 +40,8 @@ class StoredSentence:
 
 def open_client(settings: Settings):
     """A Chroma client for the configured location. Telemetry is off in both modes."""
-    import chromadb  # noqa: PLC0415 - slow import, only when a store is really needed
-    from chromadb.config import Settings as ChromaSettings  # noqa: PLC0415
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
@@ -71,12 +71,16 @@ class PaperStore:
         self.location = settings.chroma_url or str(settings.chroma_path)
         metadata = {"hnsw:space": "cosine", EMBEDDING_KEY: embedding_name}
         try:
-            self.chunks = self.client.get_or_create_collection(settings.collection, metadata=metadata, embedding_function=None)
+            self.chunks = self.client.get_or_create_collection(
+                settings.collection, metadata=metadata, embedding_function=None
+            )
             self.sentences = self.client.get_or_create_collection(
                 settings.sentence_collection, metadata=metadata, embedding_function=None
             )
         except Exception as exc:
-            raise StoreError(f"cannot open Chroma collection {settings.collection!r} at {self.location}: {exc}") from None
+            raise StoreError(
+                f"cannot open Chroma collection {settings.collection!r} at {self.location}: {exc}"
+            ) from None
         self._check_embedding(self.chunks)
         self.vector_store = ChromaVectorStore(chroma_collection=self.chunks)
 
@@ -129,9 +133,11 @@ class PaperStore:
             where={"paper_id": {"$in": list(paper_ids)}}, include=["documents", "metadatas", "embeddings"]
         )
         grouped: dict[str, list[StoredSentence]] = {pid: [] for pid in paper_ids}
-        for text, metadata, vector in zip(found["documents"], found["metadatas"], found["embeddings"]):
+        for text, metadata, vector in zip(found["documents"], found["metadatas"], found["embeddings"], strict=False):
             grouped[metadata["paper_id"]].append(
-                StoredSentence(metadata["paper_id"], int(metadata["position"]), text, np.asarray(vector, dtype=np.float32))
+                StoredSentence(
+                    metadata["paper_id"], int(metadata["position"]), text, np.asarray(vector, dtype=np.float32)
+                )
             )
         for sentences in grouped.values():
             sentences.sort(key=lambda s: s.position)
@@ -159,7 +165,10 @@ class PaperStore:
         for start in range(0, len(ids), WRITE_BATCH):
             end = start + WRITE_BATCH
             self.sentences.upsert(
-                ids=ids[start:end], documents=texts[start:end], metadatas=metadatas[start:end], embeddings=vectors[start:end]
+                ids=ids[start:end],
+                documents=texts[start:end],
+                metadatas=metadatas[start:end],
+                embeddings=vectors[start:end],
             )
 
     def delete_stale(self, paper_id: str, keep_hash: str) -> None:

@@ -29,9 +29,7 @@ def render_sources(answer: Answer) -> str:
     parts = [f"<h3>{heading}</h3>"]
     for source in answer.sources:
         sentences = source.sentences or (source.text,)
-        body = " ".join(
-            f"<mark>{html.escape(s)}</mark>" if s in quoted else html.escape(s) for s in sentences
-        )
+        body = " ".join(f"<mark>{html.escape(s)}</mark>" if s in quoted else html.escape(s) for s in sentences)
         links = " ".join(
             f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">code</a>'
             for link in source.links
@@ -39,7 +37,7 @@ def render_sources(answer: Answer) -> str:
         marker = "cited" if source.n in cited else "retrieved"
         parts.append(
             f'<div class="source {marker}" id="source-{source.n}"><b>[{source.n}] {html.escape(source.title)}</b>'
-            f' <small>{html.escape(source.source)} {links}</small><p>{body}</p></div>'
+            f" <small>{html.escape(source.source)} {links}</small><p>{body}</p></div>"
         )
     return "\n".join(parts)
 
@@ -56,8 +54,13 @@ def build_ui(settings: Settings) -> gr.Blocks:
         try:
             answer = rag.ask(message, k=int(k), mode=mode, settings=settings)
         except RagError as exc:
-            return history + [{"role": "user", "content": message}, {"role": "assistant", "content": f"Error: {exc}"}], "", ""
-        history = history + [
+            return (
+                [*history, {"role": "user", "content": message}, {"role": "assistant", "content": f"Error: {exc}"}],
+                "",
+                "",
+            )
+        history = [
+            *history,
             {"role": "user", "content": message},
             {"role": "assistant", "content": render_answer(answer)},
         ]
