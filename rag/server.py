@@ -35,7 +35,9 @@ def _auth_dependency(credentials: tuple[str, str] | None):
         return None
     basic = HTTPBasic()
 
-    def check(given: Annotated[HTTPBasicCredentials, Depends(basic)]) -> None:
+    # A default argument, not Annotated[...]: with postponed annotations FastAPI could not
+    # resolve the local `basic` and would read the credentials as a query parameter.
+    def check(given: HTTPBasicCredentials = Depends(basic)) -> None:  # noqa: B008
         user_ok = secrets.compare_digest(given.username, credentials[0])
         pass_ok = secrets.compare_digest(given.password, credentials[1])
         if not (user_ok and pass_ok):

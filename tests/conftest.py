@@ -1,0 +1,100 @@
+"""Fixtures that start real components: embedded Chroma, a `chroma run` server, the full index."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import rag
+from rag.corpus import parse_corpus
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+QUESTIONS = REPO / "eval" / "questions.jsonl"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def load_questions() -> list[dict]:
+    return [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def seed_papers():
+    return parse_corpus([DATA]).papers
+
+
+@pytest.fixture(scope="session")
+def full_settings(tmp_path_factory) -> rag.Settings:
+    """The whole seed corpus ingested once per session into an embedded Chroma (about 100 s on 2 cores)."""
+    settings = rag.load_settings(data_dir=str(tmp_path_factory.mktemp("full-index")), corpus_paths=(str(DATA),))
+    report = rag.ingest(settings=settings)
+    assert report.papers == 460
+    return settings
+
+
+def write_jsonl(path: Path, papers) -> Path:
+    with path.open("w") as handle:
+        for paper in papers:
+            handle.write(json.dumps({"title": paper.title, "abstract": paper.abstract}) + "\n")
+    return path
+
+
+@pytest.fixture
+def small_corpus(tmp_path, seed_papers) -> Path:
+    """Twelve real papers (grokking and GaLore among them) as a user-supplied JSONL file."""
+    wanted = [p for p in seed_papers if "rokking" in p.title or "GaLore" in p.title]
+    others = [p for p in seed_papers if p not in wanted][:7]
+    (tmp_path / "corpus").mkdir()
+    return write_jsonl(tmp_path / "corpus" / "papers.jsonl", wanted + others)
+
+
+@pytest.fixture
+def small_settings(tmp_path, small_corpus) -> rag.Settings:
+    return rag.load_settings(data_dir=str(tmp_path / "index"), corpus_paths=(str(small_corpus),))
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` server on 127.0.0.1, stopped at the end of the session."""
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if chroma is None:
+        pytest.fail("the `chroma` command (from chromadb) is not installed")
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    log = (path / "server.log").open("w")
+    process = subprocess.Popen(
+        [chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    import httpx
+
+    while True:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.time() > deadline:
+            process.kill()
+            pytest.fail(f"chroma server did not start: {(path / 'server.log').read_text()[-2000:]}")
+        time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)

@@ -1,0 +1,97 @@
+"""Extractive answers: every sentence is quoted from a cited abstract; weak evidence abstains."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import rag
+from tests.conftest import REPO, load_questions
+
+QUESTIONS = load_questions()
+
+
+def _check_citations(data: dict) -> None:
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])}
+    cited = {c["n"] for c in data["citations"]}
+    assert numbers == cited
+    sources = {s["n"]: s for s in data["sources"]}
+    for citation in data["citations"]:
+        assert sources[citation["n"]]["paper_id"] == citation["paper_id"]
+
+
+def test_every_answer_sentence_is_verbatim_from_the_paper_it_cites(full_settings):
+    for question in [q for q in QUESTIONS if q["kind"] != "unanswerable"][:30]:
+        answer = rag.ask(question["question"], settings=full_settings)
+        data = answer.to_dict()
+        _check_citations(data)
+        assert not answer.abstained, question["id"]
+        by_n = {s.n: s for s in answer.sources}
+        for sentence in answer.sentences:
+            (n,) = sentence.citations
+            assert sentence.text in by_n[n].sentences
+            assert f"{sentence.text} [{n}]" in answer.answer
+
+
+def test_abstention_is_right_on_the_whole_question_set(full_settings):
+    wrong = []
+    for question in QUESTIONS:
+        answer = rag.ask(question["question"], settings=full_settings)
+        if answer.abstained != (question["kind"] == "unanswerable"):
+            wrong.append(question["id"])
+        if answer.abstained:
+            assert answer.citations == [] and "[" not in answer.answer
+    assert wrong == []
+
+
+def test_abstention_still_returns_the_closest_papers(full_settings):
+    answer = rag.ask("How does AlphaFold predict protein structures?", settings=full_settings)
+    assert answer.abstained and "AlphaFold" in answer.answer
+    assert len(answer.sources) == full_settings.ask_k
+
+
+def _rag(full_settings, *args) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RAG_DATA_DIR": full_settings.data_dir}
+    rag_bin = os.path.join(os.path.dirname(sys.executable), "rag")
+    return subprocess.run([rag_bin, *args], check=False, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("question", "abstains"),
+    [
+        ("Which optimizer trained BERT in 76 minutes with huge batches?", False),
+        ("What is the recommended treatment for a migraine?", True),
+    ],
+)
+def test_cli_ask_json_contract(full_settings, question, abstains):
+    result = _rag(full_settings, "ask", question, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= {"answer", "abstained", "citations", "sources", "timings_ms"}
+    assert data["abstained"] is abstains
+    _check_citations(data)
+    if not abstains:
+        assert "76 minutes" in data["answer"]
+        assert (
+            data["citations"][0]["title"] == "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes"
+        )
+    assert data == {**rag.ask(question, settings=full_settings).to_dict(), "timings_ms": data["timings_ms"]}
+
+
+def test_cli_search_json_matches_the_library(full_settings):
+    result = _rag(full_settings, "search", "softmax collapse", "-k", "3", "--json", "--mode", "bm25")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [set(hit) for hit in data] == [{"paper_id", "title", "score", "text"}] * 3
+    assert data == rag.search("softmax collapse", k=3, mode="bm25", settings=full_settings).to_dict()
+
+
+def test_cli_reports_errors_without_a_traceback(full_settings):
+    result = _rag(full_settings, "search", "   ")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
