@@ -18,15 +18,16 @@ def _print_json(value) -> None:
 class _ProgressBar:
     """A one-line progress bar on stderr, so --json output on stdout stays clean."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, unit: str = "paper") -> None:
         self.label = label
+        self.unit = unit
         self.bar = None
 
     def __call__(self, done: int, total: int) -> None:
         from tqdm import tqdm
 
         if self.bar is None:
-            self.bar = tqdm(total=total, desc=self.label, unit="paper", file=sys.stderr, disable=total == 0)
+            self.bar = tqdm(total=total, desc=self.label, unit=self.unit, file=sys.stderr, disable=total == 0)
         self.bar.update(done - self.bar.n)
         if done >= total:
             self.bar.close()
@@ -70,6 +71,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.evaluation import EvalConfig, load_questions, run_eval
+    from rag.report import write_report
+
+    settings = rag.load_settings()
+    questions = load_questions(args.questions)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    ks = [int(k) for k in args.k.split(",")] if args.k else [settings.ask_k]
+    configs = [EvalConfig(mode=m, k=k) for m in modes for k in ks]
+    result = run_eval(questions, configs, settings, progress=_ProgressBar("evaluating", unit="question"))
+    if len(ks) == 1:  # key runs by mode alone when k is not being compared
+        result["runs"] = {run["config"]["mode"]: run for run in result["runs"].values()}
+    report = write_report(result, args.out, args.questions)
+    if args.json:
+        _print_json({name: run["summary"] for name, run in result["runs"].items()})
+    else:
+        print(f"report: {report}")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     _print_json(rag.status())
     return 0
@@ -107,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     retrieval_options(p, None)
     p.set_defaults(func=cmd_ask)
+
+    p = commands.add_parser("eval", help="score a question set; writes a Markdown report, JSON and plots")
+    p.add_argument("--questions", default="eval/questions.jsonl", help="JSONL question file")
+    p.add_argument("--modes", default="hybrid,dense,bm25", help="comma-separated retrieval modes to compare")
+    p.add_argument("-k", default=None, help="comma-separated papers per answer to compare (default: ask_k)")
+    p.add_argument("--out", default="eval/reports/latest", help="output directory")
+    p.add_argument("--json", action="store_true", help="print the summary metrics per configuration as JSON")
+    p.set_defaults(func=cmd_eval)
 
     p = commands.add_parser("status", help="what is indexed, with which model, where")
     p.set_defaults(func=cmd_status)

@@ -1,0 +1,136 @@
+"""Eval reports: a Markdown page, a JSON file with every figure, and PNG plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rag.evaluation import KINDS
+
+SUMMARY_ROWS = [
+    ("factoid", "recall@1"),
+    ("factoid", "recall@5"),
+    ("factoid", "recall@10"),
+    ("factoid", "mrr"),
+    ("factoid", "ndcg@10"),
+    ("factoid", "must_include"),
+    ("factoid", "citation_precision"),
+    ("synthesis", "recall@10"),
+    ("synthesis", "recall@20"),
+    ("synthesis", "citation_recall"),
+    ("synthesis", "citation_precision"),
+    ("synthesis", "must_include"),
+    ("overall", "supported"),
+]
+
+
+def _value(summary: dict, kind: str, metric: str) -> float | None:
+    block = summary["overall"] if kind == "overall" else summary["by_kind"].get(kind, {})
+    return block.get(metric)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def summary_table(result: dict) -> str:
+    names = list(result["runs"])
+    base = names[0]
+    header = (
+        "| kind | metric | "
+        + " | ".join(names)
+        + (" | " + " | ".join(f"{n} - {base}" for n in names[1:]) if len(names) > 1 else "")
+    )
+    lines = [header + " |", "|" + "---|" * (2 + len(names) + max(0, len(names) - 1))]
+    rows = [*SUMMARY_ROWS, ("all", "abstention_accuracy"), ("all", "latency p50 ms"), ("all", "latency p95 ms")]
+    for kind, metric in rows:
+        values = []
+        for name in names:
+            summary = result["runs"][name]["summary"]
+            if metric == "abstention_accuracy":
+                values.append(summary["abstention_accuracy"])
+            elif metric.startswith("latency"):
+                values.append(summary["latency_ms"]["p50" if "p50" in metric else "p95"])
+            else:
+                values.append(_value(summary, kind, metric))
+        diffs = ["-" if v is None or values[0] is None else f"{v - values[0]:+.3f}" for v in values[1:]]
+        lines.append(
+            f"| {kind} | {metric} | " + " | ".join(_fmt(v) for v in values) + "".join(f" | {d}" for d in diffs) + " |"
+        )
+    return "\n".join(lines)
+
+
+def failures_section(result: dict) -> str:
+    parts = []
+    for name, run in result["runs"].items():
+        failed = [q for q in run["questions"] if q["failures"]]
+        parts.append(f"### {name}: {len(failed)} of {len(run['questions'])} questions with a failed check\n")
+        for q in failed:
+            parts.append(f"- `{q['id']}` ({q['kind']}) {q['question']}\n  - " + "; ".join(q["failures"]))
+        parts.append("")
+    return "\n".join(parts)
+
+
+def write_plots(result: dict, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; no display on servers and CI
+    import matplotlib.pyplot as plt
+
+    files = []
+    ks = [1, 5, 10, 20]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for axis, kind in zip(axes, ("factoid", "synthesis"), strict=True):
+        for name, run in result["runs"].items():
+            block = run["summary"]["by_kind"].get(kind, {})
+            axis.plot(ks, [block.get(f"recall@{k}") for k in ks], marker="o", label=name)
+        axis.set(title=f"{kind}: recall of gold papers", xlabel="k", ylabel="recall@k", ylim=(0, 1.02), xticks=ks)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    fig.tight_layout()
+    fig.savefig(out / "recall_at_k.png", dpi=110)
+    plt.close(fig)
+    files.append("recall_at_k.png")
+
+    fig, axis = plt.subplots(figsize=(6, 4))
+    for name, run in result["runs"].items():
+        latencies = [q["metrics"]["latency_ms"] for q in run["questions"] if q["metrics"]["latency_ms"] is not None]
+        axis.hist(latencies, bins=30, alpha=0.5, label=name)
+    axis.set(title="ask latency", xlabel="ms", ylabel="questions")
+    axis.legend()
+    fig.tight_layout()
+    fig.savefig(out / "latency.png", dpi=110)
+    plt.close(fig)
+    files.append("latency.png")
+    return files
+
+
+def write_report(result: dict, out_dir: str | Path, questions_file: str) -> Path:
+    """Write report.md, results.json and plots into ``out_dir``; return the Markdown path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    plots = write_plots(result, out)
+    counts = {kind: 0 for kind in KINDS}
+    for q in next(iter(result["runs"].values()))["questions"]:
+        counts[q["kind"]] += 1
+    index = result["index"]
+    lines = [
+        "# Evaluation report",
+        "",
+        f"Questions: `{questions_file}` ({', '.join(f'{n} {k}' for k, n in counts.items())}). "
+        f"Index: {index['papers']} papers, {index['chunks']} chunks, embeddings `{index['embedding_model']}`.",
+        "",
+        "## Summary",
+        "",
+        summary_table(result),
+        "",
+        *[f"![{p}]({p})" for p in plots],
+        "",
+        "## Failed checks",
+        "",
+        failures_section(result),
+    ]
+    path = out / "report.md"
+    path.write_text("\n".join(lines))
+    return path
