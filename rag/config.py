@@ -57,8 +57,8 @@ class Settings:
     # On eval/questions.jsonl: answerable questions score >= 0.505, unanswerable ones <= 0.236
     # (<= 0.496 before the unknown-name rule). See README, "Abstention".
     abstain_threshold: float = 0.45
-    max_answer_sentences: int = 4
-    max_sentences_per_paper: int = 2
+    max_answer_sentences: int = 5
+    max_sentences_per_paper: int = 3
 
     # OpenAI-compatible LLM (issue 3); empty means the extractive default.
     llm_base_url: str = ""
