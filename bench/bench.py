@@ -19,14 +19,10 @@ from pathlib import Path
 
 import rag
 from rag.embeddings import embed_query
+from rag.evaluation import percentile
 from rag.pipeline import get_engine
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def timed(fn) -> tuple[float, object]:

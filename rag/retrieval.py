@@ -93,10 +93,6 @@ class HybridRetriever:
             raise RagError(f"no indexed papers come from source {source!r}")
         return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(self.candidates, len(nodes)))
 
-    def _bm25(self, source: str | None) -> BM25Retriever:
-        # bm25s keeps per-call state; serialise the (cached) retrievers across server threads.
-        return self._bm25_cache(source)
-
     def _dense(self, source: str | None):
         return self.index.as_retriever(similarity_top_k=self.candidates, filters=_filters(source))
 
@@ -104,8 +100,9 @@ class HybridRetriever:
         if mode == "dense":
             results = self._dense(source).retrieve(bundle)
             return [NodeWithScore(node=r.node, score=_cosine_from_chroma(r.score)) for r in results]
+        # The cached BM25 retrievers are shared across server threads; bm25s is not thread-safe.
         with self._lock:
-            bm25 = self._bm25(source)
+            bm25 = self._bm25_cache(source)
             if mode == "bm25":
                 return bm25.retrieve(bundle)
             fusion = QueryFusionRetriever(
