@@ -62,7 +62,7 @@ def _stopwords() -> frozenset[str]:
 
 
 def content_terms(text: str) -> set[str]:
-    """Stemmed words that carry meaning (no stopwords), shared with the BM25 view of text."""
+    """Stemmed words that carry meaning; same stemmer and stopword list as the BM25 retriever."""
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9\-]*", text.lower()) if w not in _stopwords() and len(w) > 1]
     return set(_stemmer().stemWords(words))
 

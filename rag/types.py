@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -25,7 +26,7 @@ class Paper:
     authors: str = ""
     external_id: str = ""
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Changes exactly when what gets embedded or shown changes; drives incremental ingest."""
         parts = [self.title, self.abstract, self.url, self.year, self.authors, " ".join(self.links)]
