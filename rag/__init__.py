@@ -11,11 +11,12 @@ apply_offline_defaults()
 
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.errors import RagError  # noqa: E402
-from rag.pipeline import ask, get_engine, ingest, search, status  # noqa: E402
+from rag.pipeline import AskEvent, ask, ask_stream, get_engine, ingest, search, status  # noqa: E402
 from rag.types import Answer, Citation, Paper, SearchHit, SearchResults, Source  # noqa: E402
 
 __all__ = [
     "Answer",
+    "AskEvent",
     "Citation",
     "Paper",
     "RagError",
@@ -24,6 +25,7 @@ __all__ = [
     "Settings",
     "Source",
     "ask",
+    "ask_stream",
     "get_engine",
     "ingest",
     "load_settings",

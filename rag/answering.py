@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.config import Settings
+from rag.prompts import NOT_IN_CORPUS
 from rag.retrieval import PaperHit, Retrieval
-from rag.store import PaperStore, StoredSentence
+from rag.store import StoredSentence
 from rag.types import Answer, AnswerSentence, Citation, Source
 
-ABSTAIN_MESSAGE = "The indexed papers do not answer this."
+ABSTAIN_MESSAGE = NOT_IN_CORPUS
 # Evidence this strong wins over an unknown name (the name may be a synonym or a typo).
 UNKNOWN_NAME_OVERRIDE = 0.70
 # Weight of query-term overlap next to cosine similarity: exact terms (model names,
@@ -63,7 +64,7 @@ def _stopwords() -> frozenset[str]:
 
 def content_terms(text: str) -> set[str]:
     """Stemmed words that carry meaning; same stemmer and stopword list as the BM25 retriever."""
-    words = [w for w in re.findall(r"[a-z0-9][a-z0-9\-]*", text.lower()) if w not in _stopwords() and len(w) > 1]
+    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _stopwords() and len(w) > 1]
     return set(_stemmer().stemWords(words))
 
 
@@ -148,8 +149,8 @@ def abstention(retrieval: Retrieval, sentences: dict[str, list[StoredSentence]])
     return Answer(answer=message, abstained=True, citations=[], sources=number_sources(retrieval.hits, [], sentences))
 
 
-def extractive_answer(retrieval: Retrieval, store: PaperStore, settings: Settings) -> Answer:
-    sentences = store.sentences_for([h.paper_id for h in retrieval.hits])
+def extractive_answer(retrieval: Retrieval, sentences: dict[str, list[StoredSentence]], settings: Settings) -> Answer:
+    """Quote the best sentences of the retrieved abstracts, or abstain; ``sentences`` per paper_id."""
     scored = score_sentences(retrieval, sentences)
     if should_abstain(retrieval, scored, settings):
         return abstention(retrieval, sentences)

@@ -55,11 +55,33 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    answer = rag.ask(args.question, k=args.k, mode=args.mode, source=args.source)
+    events = rag.ask_stream(
+        args.question, k=args.k, mode=args.mode, source=args.source, answer_mode=args.answer_mode, stream=args.stream
+    )
+    answer = None
+    streamed = False
+    for event in events:
+        if event.kind == "token":
+            # Tokens go to stderr under --json so stdout stays one JSON document.
+            print(event.text, end="", flush=True, file=sys.stderr if args.json else sys.stdout)
+            streamed = True
+        else:
+            answer = event.answer
+    if streamed:
+        print(file=sys.stderr if args.json else sys.stdout)
+    if answer.notice:
+        print(f"note: {answer.notice}", file=sys.stderr)
     if args.json:
         _print_json(answer.to_dict())
         return 0
+    if streamed:
+        print("\nVerified answer:" if not answer.abstained else "")
     print(answer.answer)
+    unsupported = [s.text for s in answer.sentences if not s.supported]
+    if unsupported:
+        print("\nNot supported by the cited papers:")
+        for text in unsupported:
+            print(f"  - {text}")
     if answer.citations:
         print("\nReferences:")
         for citation in answer.citations:
@@ -127,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("ask", help="answer a question with citations")
     p.add_argument("question")
     retrieval_options(p, None)
+    p.add_argument("--answer-mode", choices=["auto", "extractive", "llm"], default=None, help="default: auto")
+    p.add_argument("--stream", action="store_true", help="print the LLM's answer as it is written")
     p.set_defaults(func=cmd_ask)
 
     p = commands.add_parser("eval", help="score a question set; writes a Markdown report, JSON and plots")

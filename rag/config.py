@@ -54,16 +54,28 @@ class Settings:
     candidates: int = 40
 
     # Abstain when the best sentence scores below this (cosine + 0.35 x query-term overlap).
-    # On eval/questions.jsonl: answerable questions score >= 0.505, unanswerable ones <= 0.236
+    # On eval/questions.jsonl: answerable questions score >= 0.529, unanswerable ones <= 0.271
     # (<= 0.496 before the unknown-name rule). See README, "Abstention".
     abstain_threshold: float = 0.45
     max_answer_sentences: int = 5
     max_sentences_per_paper: int = 3
 
-    # OpenAI-compatible LLM (issue 3); empty means the extractive default.
+    # "auto": the LLM when llm_model is set, else extractive. "extractive" or "llm" force one.
+    answer_mode: str = "auto"
+    # OpenAI-compatible LLM; an empty llm_model means the extractive default.
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = field(default="", repr=False)
+    # The model's context window; prompts are cut to fit it with room for llm_max_tokens.
+    llm_context_tokens: int = 8192
+    llm_max_tokens: int = 512
+    llm_timeout: float = 60.0
+    # Retries of connection errors, 429 and 5xx, with exponential backoff (the openai client's).
+    llm_retries: int = 2
+    llm_cache: bool = True
+    # A generated sentence counts as supported by a cited paper at or above this score
+    # (0.5 x best sentence cosine + 0.5 x content-word overlap). See README, "Citation checks".
+    support_threshold: float = 0.55
 
     host: str = "127.0.0.1"
     port: int = 7860
@@ -153,6 +165,10 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"setting 'embed_backend': expected 'local' or 'openai', got {settings.embed_backend!r}")
     if settings.retrieval_mode not in {"hybrid", "dense", "bm25"}:
         raise ConfigError(f"setting 'retrieval_mode': expected hybrid, dense or bm25, got {settings.retrieval_mode!r}")
+    if settings.answer_mode not in {"auto", "extractive", "llm"}:
+        raise ConfigError(f"setting 'answer_mode': expected auto, extractive or llm, got {settings.answer_mode!r}")
+    if settings.llm_max_tokens >= settings.llm_context_tokens:
+        raise ConfigError("settings 'llm_max_tokens'/'llm_context_tokens': the answer must fit in the context")
     if len(settings.collection) < 3:
         raise ConfigError("setting 'collection': Chroma needs a name of at least 3 characters")
     if not 0 <= settings.chunk_overlap < settings.chunk_tokens:

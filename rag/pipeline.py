@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from rag.answering import extractive_answer
+from rag.answering import extractive_answer, number_sources
 from rag.config import Settings, load_settings
 from rag.embeddings import build_embedding, embedding_name
-from rag.errors import RagError
+from rag.errors import LLMError, RagError
+from rag.generation import fit_prompt, rewrite_question, verified_answer
 from rag.ingest import IngestReport, Progress, ingest_corpus
+from rag.llm import ChatClient, llm_configured
 from rag.retrieval import HybridRetriever
 from rag.store import PaperStore
 from rag.types import Answer, SearchHit, SearchResults
@@ -32,6 +35,7 @@ class Engine:
         self.embed_model = _embedding_model(settings)
         self.store = PaperStore(settings, embedding_name(settings))
         self._retriever: HybridRetriever | None = None
+        self._chat: ChatClient | None = None
         self._lock = threading.Lock()
 
     @property
@@ -40,6 +44,13 @@ class Engine:
             if self._retriever is None:
                 self._retriever = HybridRetriever(self.store, self.embed_model, self.settings.candidates)
             return self._retriever
+
+    @property
+    def chat(self) -> ChatClient:
+        with self._lock:
+            if self._chat is None:
+                self._chat = ChatClient(self.settings)
+            return self._chat
 
     def refresh(self) -> None:
         """Forget the in-memory BM25 index after the store changed."""
@@ -95,32 +106,102 @@ def search(
     return SearchResults(SearchHit(h.paper_id, h.title, h.score, h.text, h.source) for h in retrieval.hits)
 
 
+@dataclass(frozen=True)
+class AskEvent:
+    """What ask_stream yields: ``token`` events while the LLM writes, then one ``answer``."""
+
+    kind: str  # "token" | "answer"
+    text: str = ""
+    answer: Answer | None = None
+
+
+def resolve_answer_mode(settings: Settings, answer_mode: str | None) -> str:
+    mode = answer_mode or settings.answer_mode
+    if mode == "auto":
+        return "llm" if llm_configured(settings) else "extractive"
+    if mode == "llm" and not llm_configured(settings):
+        raise RagError("answer mode 'llm' needs an LLM: set RAG_LLM_MODEL and RAG_LLM_BASE_URL")
+    return mode
+
+
+def ask_stream(
+    question: str,
+    k: int | None = None,
+    *,
+    mode: str | None = None,
+    source: str | None = None,
+    history: list[dict[str, str]] | None = None,
+    answer_mode: str | None = None,
+    settings: Settings | None = None,
+    stream: bool = True,
+) -> Iterator[AskEvent]:
+    """Like :func:`ask`, yielding the LLM's text as it arrives before the verified answer.
+
+    ``history`` is the conversation so far (``[{"role": "user"|"assistant", "content": ...}]``);
+    with an LLM, a follow-up is rewritten into a standalone question before retrieval.
+    When the LLM fails, the final answer is the extractive one, with ``notice`` saying why.
+    """
+    engine = get_engine(settings)
+    settings = engine.settings
+    started = time.perf_counter()
+    question = _check_question(question)
+    use_llm = resolve_answer_mode(settings, answer_mode) == "llm"
+    history = [turn for turn in history or [] if turn.get("content")]
+    notices: list[str] = []
+
+    standalone = question
+    if use_llm and history:
+        try:
+            standalone = rewrite_question(engine.chat, question, history)
+        except LLMError as exc:
+            notices.append(f"could not rewrite the follow-up ({exc}); searched for it as asked")
+    retrieval = engine.retriever.retrieve(
+        standalone, k=k or settings.ask_k, mode=mode or settings.retrieval_mode, source=source
+    )
+    retrieved = time.perf_counter()
+    evidence = engine.store.sentences_for([h.paper_id for h in retrieval.hits])
+    answer = extractive_answer(retrieval, evidence, settings)
+
+    # Weak evidence: abstain without spending an LLM call on it.
+    if use_llm and not answer.abstained:
+        try:
+            messages, sources = fit_prompt(standalone, number_sources(retrieval.hits, [], evidence), history, settings)
+            parts = []
+            for piece in engine.chat.stream(messages) if stream else [engine.chat.complete(messages)]:
+                parts.append(piece)
+                if stream:
+                    yield AskEvent("token", piece)
+            answer = verified_answer("".join(parts), sources, evidence, engine.embed_model, settings)
+        except LLMError as exc:
+            notices.append(f"LLM unavailable: {exc}. Showing the extractive answer instead.")
+
+    done = time.perf_counter()
+    answer.notice = "; ".join([*notices, answer.notice] if answer.notice else notices)
+    if standalone != question:
+        answer.standalone_question = standalone
+    answer.timings_ms = {
+        "retrieve": (retrieved - started) * 1000,
+        "answer": (done - retrieved) * 1000,
+        "total": (done - started) * 1000,
+    }
+    yield AskEvent("answer", answer=answer)
+
+
 def ask(
     question: str,
     k: int | None = None,
     *,
     mode: str | None = None,
     source: str | None = None,
+    history: list[dict[str, str]] | None = None,
+    answer_mode: str | None = None,
     settings: Settings | None = None,
 ) -> Answer:
     """A cited answer from the top ``k`` papers, or an abstention when the evidence is weak."""
-    engine = get_engine(settings)
-    started = time.perf_counter()
-    retrieval = engine.retriever.retrieve(
-        _check_question(question),
-        k=k or engine.settings.ask_k,
-        mode=mode or engine.settings.retrieval_mode,
-        source=source,
+    events = ask_stream(
+        question, k, mode=mode, source=source, history=history, answer_mode=answer_mode, settings=settings, stream=False
     )
-    retrieved = time.perf_counter()
-    answer = extractive_answer(retrieval, engine.store, engine.settings)
-    done = time.perf_counter()
-    answer.timings_ms = {
-        "retrieve": (retrieved - started) * 1000,
-        "answer": (done - retrieved) * 1000,
-        "total": (done - started) * 1000,
-    }
-    return answer
+    return next(event.answer for event in events if event.kind == "answer")
 
 
 def ingest(

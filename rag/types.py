@@ -119,6 +119,8 @@ class Answer:
     sentences: list[AnswerSentence] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str = ""
+    # Set when a follow-up was rewritten into a standalone question before retrieval.
+    standalone_question: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -132,4 +134,6 @@ class Answer:
         }
         if self.notice:
             data["notice"] = self.notice
+        if self.standalone_question:
+            data["standalone_question"] = self.standalone_question
         return data

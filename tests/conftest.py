@@ -38,8 +38,13 @@ def seed_papers():
 
 @pytest.fixture(scope="session")
 def full_settings(tmp_path_factory) -> rag.Settings:
-    """The whole seed corpus ingested once per session into an embedded Chroma (about 100 s on 2 cores)."""
-    settings = rag.load_settings(data_dir=str(tmp_path_factory.mktemp("full-index")), corpus_paths=(str(DATA),))
+    """The whole seed corpus ingested once per session into an embedded Chroma (about 100 s on 2 cores).
+
+    RAG_TEST_INDEX_DIR reuses an index between runs while developing; ingest is idempotent,
+    so a reused index is brought up to date, not trusted blindly.
+    """
+    data_dir = os.environ.get("RAG_TEST_INDEX_DIR") or str(tmp_path_factory.mktemp("full-index"))
+    settings = rag.load_settings(data_dir=data_dir, corpus_paths=(str(DATA),))
     report = rag.ingest(settings=settings)
     assert report.papers == 460
     return settings
