@@ -101,9 +101,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     questions = load_questions(args.questions)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     ks = [int(k) for k in args.k.split(",")] if args.k else [settings.ask_k]
-    configs = [EvalConfig(mode=m, k=k) for m in modes for k in ks]
+    answer_modes = [a.strip() for a in args.answer_modes.split(",") if a.strip()]
+    configs = [EvalConfig(mode=m, k=k, answer_mode=a) for m in modes for k in ks for a in answer_modes]
     result = run_eval(questions, configs, settings, progress=_ProgressBar("evaluating", unit="question"))
-    if len(ks) == 1:  # key runs by mode alone when k is not being compared
+    if len(ks) == 1 and len(answer_modes) == 1:  # key runs by mode alone when nothing else is compared
         result["runs"] = {run["config"]["mode"]: run for run in result["runs"].values()}
     report = write_report(result, args.out, args.questions)
     if args.json:
@@ -157,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", default="eval/questions.jsonl", help="JSONL question file")
     p.add_argument("--modes", default="hybrid,dense,bm25", help="comma-separated retrieval modes to compare")
     p.add_argument("-k", default=None, help="comma-separated papers per answer to compare (default: ask_k)")
+    p.add_argument("--answer-modes", default="auto", help="comma-separated: auto, extractive, llm")
     p.add_argument("--out", default="eval/reports/latest", help="output directory")
     p.add_argument("--json", action="store_true", help="print the summary metrics per configuration as JSON")
     p.set_defaults(func=cmd_eval)

@@ -38,10 +38,12 @@ class EvalConfig:
 
     mode: str = "hybrid"
     k: int = 5
+    answer_mode: str = "auto"
 
     @property
     def name(self) -> str:
-        return f"{self.mode}-k{self.k}"
+        suffix = "" if self.answer_mode == "auto" else f"-{self.answer_mode}"
+        return f"{self.mode}-k{self.k}{suffix}"
 
 
 # --- question files -------------------------------------------------------------------------
@@ -158,9 +160,16 @@ class QuestionResult:
             "answer": self.answer["answer"],
             "abstained": self.answer["abstained"],
             "cited": [c["title"] for c in self.answer["citations"]],
+            "sentences": self.answer["sentences"],
             "metrics": self.metrics,
             "failures": self.failures,
         }
+
+
+def _validity(answer: dict) -> float | None:
+    valid = sum(len(s["citations"]) for s in answer["sentences"])
+    invalid = len(answer.get("invalid_citations", []))
+    return valid / (valid + invalid) if valid + invalid else None
 
 
 def _gold_ids(question: Question, known: dict[str, str]) -> tuple[set[str], list[str]]:
@@ -180,7 +189,9 @@ def evaluate_question(
     gold, unknown = _gold_ids(question, known)
     hits = search(question.question, k=RETRIEVAL_DEPTH, mode=config.mode, settings=settings)
     ranked = [h.paper_id for h in hits]
-    answer = ask(question.question, k=config.k, mode=config.mode, settings=settings).to_dict()
+    answer = ask(
+        question.question, k=config.k, mode=config.mode, answer_mode=config.answer_mode, settings=settings
+    ).to_dict()
     cited = [c["paper_id"] for c in answer["citations"]]
     answerable = question.kind != "unanswerable"
     metrics: dict[str, float | None] = {
@@ -194,6 +205,9 @@ def evaluate_question(
         "citation_precision": citation_precision(cited, gold),
         "citation_recall": citation_recall(cited, gold),
         "supported": mean([1.0 if s["supported"] else 0.0 for s in answer["sentences"]]),
+        # Share of the citations the answerer wrote that name a real source (LLM answers can invent [9]).
+        "citation_validity": _validity(answer),
+        "llm_fallback": 1.0 if "LLM unavailable" in answer.get("notice", "") else 0.0,
         "abstention_correct": 1.0 if answer["abstained"] == (not answerable) else 0.0,
         "latency_ms": answer["timings_ms"].get("total"),
     }

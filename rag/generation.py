@@ -67,9 +67,11 @@ def verified_answer(
     if not checked.cited and (is_refusal(text) or not checked.sentences):
         return Answer(answer=NOT_IN_CORPUS, abstained=True, citations=[], sources=sources, mode="llm")
     by_number = {s.n: s for s in sources}
-    notice = ""
+    notices = []
     if checked.invalid:
-        notice = f"removed citation(s) to nonexistent source(s): {', '.join(f'[{n}]' for n in checked.invalid)}"
+        notices.append(f"removed citation(s) to nonexistent source(s): {', '.join(f'[{n}]' for n in checked.invalid)}")
+    if not checked.cited:
+        notices.append("the model cited no source, so no sentence of this answer is verified")
     return Answer(
         answer=checked.text,
         abstained=False,
@@ -77,5 +79,6 @@ def verified_answer(
         sources=sources,
         mode="llm",
         sentences=checked.sentences,
-        notice=notice,
+        notice="; ".join(notices),
+        invalid_citations=checked.invalid,
     )

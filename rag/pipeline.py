@@ -173,7 +173,7 @@ def ask_stream(
                     yield AskEvent("token", piece)
             answer = verified_answer("".join(parts), sources, evidence, engine.embed_model, settings)
         except LLMError as exc:
-            notices.append(f"LLM unavailable: {exc}. Showing the extractive answer instead.")
+            notices.append(f"LLM unavailable ({exc}); showing the extractive answer instead")
 
     done = time.perf_counter()
     answer.notice = "; ".join([*notices, answer.notice] if answer.notice else notices)

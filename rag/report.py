@@ -21,6 +21,8 @@ SUMMARY_ROWS = [
     ("synthesis", "citation_precision"),
     ("synthesis", "must_include"),
     ("overall", "supported"),
+    ("overall", "citation_validity"),
+    ("overall", "llm_fallback"),
 ]
 
 

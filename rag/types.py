@@ -121,6 +121,8 @@ class Answer:
     notice: str = ""
     # Set when a follow-up was rewritten into a standalone question before retrieval.
     standalone_question: str = ""
+    # Citation numbers the LLM wrote that name no source (removed from ``answer``).
+    invalid_citations: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -134,6 +136,8 @@ class Answer:
         }
         if self.notice:
             data["notice"] = self.notice
+        if self.invalid_citations:
+            data["invalid_citations"] = self.invalid_citations
         if self.standalone_question:
             data["standalone_question"] = self.standalone_question
         return data
