@@ -23,11 +23,18 @@ from rag.pipeline import MAX_QUESTION_CHARS
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+
+
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     k: int | None = Field(default=None, ge=1, le=50)
     mode: Literal["hybrid", "dense", "bm25"] | None = None
     source: str | None = None
+    answer_mode: Literal["auto", "extractive", "llm"] | None = None
+    history: list[Turn] = Field(default_factory=list, max_length=40)
 
 
 def _auth_dependency(credentials: tuple[str, str] | None):
@@ -73,7 +80,13 @@ def create_app(settings: Settings | None = None, credentials: tuple[str, str] | 
     @app.post("/api/ask", dependencies=guards)
     def ask(request: AskRequest) -> dict:
         return rag.ask(
-            request.question, k=request.k, mode=request.mode, source=request.source, settings=settings
+            request.question,
+            k=request.k,
+            mode=request.mode,
+            source=request.source,
+            answer_mode=request.answer_mode,
+            history=[turn.model_dump() for turn in request.history],
+            settings=settings,
         ).to_dict()
 
     import gradio as gr

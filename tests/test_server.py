@@ -56,3 +56,13 @@ def test_serving_on_a_public_interface_requires_auth(monkeypatch):
     monkeypatch.delenv("RAG_AUTH", raising=False)
     with pytest.raises(RagError, match="--auth"):
         serve(host="0.0.0.0")
+
+
+def test_ask_accepts_history_and_answer_mode_and_validates_them(client):
+    history = [{"role": "user", "content": "What is GaLore?"}, {"role": "assistant", "content": "It saves memory."}]
+    ok = client.post("/api/ask", json={"question": "How does GaLore save memory?", "history": history})
+    assert ok.status_code == 200 and ok.json()["mode"] == "extractive"
+    bad_role = client.post("/api/ask", json={"question": "ok", "history": [{"role": "system", "content": "x"}]})
+    assert bad_role.status_code == 422
+    no_llm = client.post("/api/ask", json={"question": "What explains grokking?", "answer_mode": "llm"})
+    assert no_llm.status_code == 400 and "RAG_LLM_MODEL" in no_llm.json()["detail"]
