@@ -215,3 +215,21 @@ def test_sources_are_fenced_as_data(server, llm_settings):
 def test_llm_mode_without_a_model_is_a_clear_error(full_settings):
     with pytest.raises(RagError, match="RAG_LLM_MODEL"):
         rag.ask("What explains grokking?", answer_mode="llm", settings=full_settings)
+
+
+def test_transient_server_errors_are_retried_a_bounded_number_of_times(server, llm_settings):
+    calls = []
+
+    def script(request):
+        calls.append(1)
+        if len(calls) <= 2:
+            return Reply(status=503)
+        return Reply(f"GaLore saves memory [{source_number(request, 'GaLore:')}].")
+
+    server.script = script
+    answer = rag.ask("How does GaLore reduce memory?", settings=llm_settings.replace(llm_retries=2))
+    assert answer.mode == "llm" and len(calls) == 3
+
+    calls.clear()
+    answer = rag.ask("How does GaLore cut optimizer memory?", settings=llm_settings.replace(llm_retries=1))
+    assert answer.mode == "extractive" and "HTTP 503" in answer.notice and len(calls) == 2
