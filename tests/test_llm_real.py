@@ -10,16 +10,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 import rag
-from tests.conftest import free_port, write_jsonl
+from tests.conftest import free_port, running_server, write_jsonl
 
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
@@ -41,40 +38,11 @@ def llama_server(tmp_path_factory):
     assert hashlib.sha256(model.read_bytes()).hexdigest() == MODEL_SHA256
     port = free_port()
     log = tmp_path_factory.mktemp("llama") / "server.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(model),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "4096",
-            "--n_threads",
-            "2",
-        ],
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.time() > deadline:
-            process.kill()
-            pytest.fail(f"llama.cpp server did not start: {log.read_text()[-2000:]}")
-        time.sleep(0.5)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--n_ctx", "4096", "--n_threads", "2"]
+    with running_server("llama.cpp server", command, f"{url}/models", log, 120):
+        yield url
 
 
 def real_settings(base: rag.Settings, url: str) -> rag.Settings:
