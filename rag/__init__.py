@@ -11,7 +11,17 @@ apply_offline_defaults()
 
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.errors import RagError  # noqa: E402
-from rag.pipeline import AskEvent, ask, ask_stream, get_engine, ingest, search, status  # noqa: E402
+from rag.pipeline import (  # noqa: E402
+    AskEvent,
+    ask,
+    ask_stream,
+    get_engine,
+    get_paper,
+    ingest,
+    list_papers,
+    search,
+    status,
+)
 from rag.types import Answer, Citation, Paper, SearchHit, SearchResults, Source  # noqa: E402
 
 __all__ = [
@@ -27,7 +37,9 @@ __all__ = [
     "ask",
     "ask_stream",
     "get_engine",
+    "get_paper",
     "ingest",
+    "list_papers",
     "load_settings",
     "search",
     "status",

@@ -163,7 +163,13 @@ def extractive_answer(retrieval: Retrieval, sentences: dict[str, list[StoredSent
     # Read like a passage: papers in citation order, each paper's sentences in abstract order.
     ordered = sorted(chosen, key=lambda c: (cited_order.index(c.sentence.paper_id), c.sentence.position))
     answer_sentences = [
-        AnswerSentence(text=c.sentence.text, citations=(number_of[c.sentence.paper_id],), support=1.0, supported=True)
+        AnswerSentence(
+            text=c.sentence.text,
+            citations=(number_of[c.sentence.paper_id],),
+            support=1.0,
+            supported=True,
+            evidence=(c.sentence.text,),
+        )
         for c in ordered
     ]
     paragraphs = []

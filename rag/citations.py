@@ -57,16 +57,18 @@ def split_cited_sentences(text: str) -> list[tuple[str, list[int]]]:
     return pieces
 
 
-def support_score(vector: np.ndarray, words: set[str], evidence: list[StoredSentence]) -> float:
+def support_score(vector: np.ndarray, words: set[str], evidence: list[StoredSentence]) -> tuple[float, str]:
+    """How well one paper's sentences support a claim, and the sentence that supports it best."""
     if not evidence:
-        return 0.0
+        return 0.0, ""
     cosines = np.array([float(s.vector @ vector) for s in evidence])
     best = np.argsort(-cosines)[:BEST_SENTENCES]
     overlap = 0.0
     if words:
         found = set().union(*(content_terms(evidence[i].text) for i in best))
         overlap = len(words & found) / len(words)
-    return COSINE_WEIGHT * float(cosines[best[0]]) + (1 - COSINE_WEIGHT) * overlap
+    score = COSINE_WEIGHT * float(cosines[best[0]]) + (1 - COSINE_WEIGHT) * overlap
+    return score, evidence[best[0]].text
 
 
 def check_answer(
@@ -80,9 +82,12 @@ def check_answer(
         valid = list(dict.fromkeys(n for n in numbers if n in by_number))
         invalid.extend(n for n in numbers if n not in by_number)
         words = content_terms(plain)
-        scores = [support_score(vector, words, evidence.get(by_number[n].paper_id, [])) for n in valid]
-        support = max(scores, default=0.0)
-        sentences.append(AnswerSentence(plain, tuple(valid), support, bool(valid) and support >= threshold))
+        scored = [support_score(vector, words, evidence.get(by_number[n].paper_id, [])) for n in valid]
+        support = max((score for score, _ in scored), default=0.0)
+        supported = bool(valid) and support >= threshold
+        # The source sentences a reader should check: only for claims that passed.
+        quoted = tuple(text for score, text in scored if supported and score >= threshold)
+        sentences.append(AnswerSentence(plain, tuple(valid), support, supported, quoted))
         cited.extend(n for n in valid if n not in cited)
     rendered = " ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences)
     return CheckedAnswer(rendered, sentences, cited, list(dict.fromkeys(invalid)))

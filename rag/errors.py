@@ -31,3 +31,7 @@ class IndexEmptyError(RagError):
 
 class LLMError(RagError):
     """The configured LLM server failed, timed out, or answered something unusable."""
+
+
+class NotFoundError(RagError):
+    """A paper id (or other named thing) that the index does not hold."""

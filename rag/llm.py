@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +36,18 @@ def resolve_base_url(settings: Settings) -> str:
         "llm_model is set but neither RAG_LLM_BASE_URL (or OPENAI_BASE_URL) nor an API key is; "
         "set the base URL of your OpenAI-compatible server"
     )
+
+
+def describe_llm(settings: Settings) -> str:
+    """Which LLM answers, for people to read (UI, health check). Never includes the key."""
+    if not llm_configured(settings):
+        return "none configured (extractive answers; set RAG_LLM_MODEL and RAG_LLM_BASE_URL)"
+    try:
+        where = resolve_base_url(settings)
+    except ConfigError as exc:
+        return f"{settings.llm_model} (misconfigured: {exc})"
+    # A base URL may carry credentials (https://user:token@host); those stay out of the page too.
+    return f"{settings.llm_model} at {re.sub(r'//[^/@]*@', '//', where)}"
 
 
 class ChatClient:

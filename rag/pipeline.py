@@ -15,13 +15,13 @@ from pathlib import Path
 from rag.answering import extractive_answer, number_sources
 from rag.config import Settings, load_settings
 from rag.embeddings import build_embedding, embedding_name
-from rag.errors import LLMError, RagError
+from rag.errors import LLMError, NotFoundError, RagError
 from rag.generation import fit_prompt, rewrite_question, verified_answer
 from rag.ingest import IngestReport, Progress, ingest_corpus
 from rag.llm import ChatClient, llm_configured
 from rag.retrieval import HybridRetriever
 from rag.store import PaperStore
-from rag.types import Answer, SearchHit, SearchResults
+from rag.types import Answer, Paper, SearchHit, SearchResults
 
 # A question longer than this is a pasted document, not a question.
 MAX_QUESTION_CHARS = 4000
@@ -61,6 +61,7 @@ class Engine:
 _engines: dict[Settings, Engine] = {}
 _embedders: dict[str, object] = {}
 _registry_lock = threading.Lock()
+_engine_lock = threading.Lock()
 
 
 def _embedding_model(settings: Settings):
@@ -73,12 +74,13 @@ def _embedding_model(settings: Settings):
 
 def get_engine(settings: Settings | None = None) -> Engine:
     settings = settings or load_settings()
-    with _registry_lock:
+    # One engine per settings, created under a lock: two first requests arriving together
+    # (the UI loads several panels at once) must not open the same Chroma path twice,
+    # which chromadb does not survive (KeyError in its shared client registry).
+    with _engine_lock:
         engine = _engines.get(settings)
-    if engine is None:
-        engine = Engine(settings)
-        with _registry_lock:
-            engine = _engines.setdefault(settings, engine)
+        if engine is None:
+            engine = _engines[settings] = Engine(settings)
     return engine
 
 
@@ -218,6 +220,19 @@ def ingest(
     )
     engine.refresh()
     return report
+
+
+def list_papers(settings: Settings | None = None) -> list[Paper]:
+    """Every indexed paper with its abstract, sorted by title."""
+    return get_engine(settings).store.papers()
+
+
+def get_paper(paper_id: str, settings: Settings | None = None) -> Paper:
+    """One indexed paper with its abstract, as stored."""
+    found = get_engine(settings).store.papers([paper_id])
+    if not found:
+        raise NotFoundError(f"no indexed paper has id {paper_id!r}")
+    return found[0]
 
 
 def status(settings: Settings | None = None) -> dict[str, object]:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 import rag
 from rag.config import Settings, load_settings
-from rag.errors import IndexEmptyError, RagError
+from rag.errors import IndexEmptyError, NotFoundError, RagError
 from rag.pipeline import MAX_QUESTION_CHARS
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -61,12 +61,24 @@ def create_app(settings: Settings | None = None, credentials: tuple[str, str] | 
 
     @app.exception_handler(RagError)
     async def rag_error(_: Request, exc: RagError) -> JSONResponse:
-        status = 503 if isinstance(exc, IndexEmptyError) else 400
+        status = 503 if isinstance(exc, IndexEmptyError) else 404 if isinstance(exc, NotFoundError) else 400
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
     @app.get("/api/health", dependencies=guards)
     def health() -> dict:
         return {"status": "ok", "index": rag.status(settings), "llm": settings.llm_model or None}
+
+    @app.get("/api/papers/{paper_id}", dependencies=guards)
+    def paper(paper_id: str) -> dict:
+        found = rag.get_paper(paper_id, settings)
+        return {
+            "paper_id": found.paper_id,
+            "title": found.title,
+            "source": found.source,
+            "abstract": found.abstract,
+            "links": list(found.links),
+            "url": found.url,
+        }
 
     @app.get("/api/search", dependencies=guards)
     def search(
@@ -91,9 +103,18 @@ def create_app(settings: Settings | None = None, credentials: tuple[str, str] | 
 
     import gradio as gr
 
-    from ui.app import build_ui
+    from ui.app import CSS, HEAD, build_ui
 
-    return gr.mount_gradio_app(app, build_ui(settings), path="/", auth=credentials)
+    return gr.mount_gradio_app(
+        app,
+        build_ui(settings),
+        path="/",
+        auth=credentials,
+        theme=gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
+        css=CSS,
+        head=HEAD,
+        footer_links=["api"],
+    )
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:

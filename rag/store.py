@@ -23,6 +23,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from rag.config import Settings
 from rag.errors import EmbeddingMismatchError, StoreError
+from rag.types import Paper
 
 # Chroma rejects very large single writes; this stays well under its limit.
 WRITE_BATCH = 1000
@@ -122,18 +123,43 @@ class PaperStore:
             hashes[metadata["paper_id"]] = metadata["content_hash"]
         return hashes
 
+    def papers(self, paper_ids: Sequence[str] | None = None) -> list[Paper]:
+        """Stored papers (all, or the given ids) rebuilt from chunk metadata and sentences, by title.
+
+        The abstract is the stored sentences joined, so page noise removed at ingest stays removed.
+        """
+        where = {"chunk": 0} if paper_ids is None else {"$and": [{"chunk": 0}, {"paper_id": {"$in": list(paper_ids)}}]}
+        metadatas = self.chunks.get(where=where, include=["metadatas"])["metadatas"] or []
+        sentences = self.sentences_for([m["paper_id"] for m in metadatas], with_vectors=False)
+        papers = [
+            Paper(
+                paper_id=m["paper_id"],
+                title=m["title"],
+                abstract=" ".join(s.text for s in sentences.get(m["paper_id"], [])),
+                source=m.get("source", ""),
+                links=tuple(m.get("links", "").split()),
+                url=m.get("url", ""),
+                year=m.get("year", ""),
+                authors=m.get("authors", ""),
+            )
+            for m in metadatas
+        ]
+        return sorted(papers, key=lambda p: p.title.casefold())
+
     def all_nodes(self) -> list[TextNode]:
         return self.vector_store.get_nodes(node_ids=None)
 
-    def sentences_for(self, paper_ids: Sequence[str]) -> dict[str, list[StoredSentence]]:
-        """Each paper's sentences in abstract order, with their vectors."""
+    def sentences_for(
+        self, paper_ids: Sequence[str], with_vectors: bool = True
+    ) -> dict[str, list[StoredSentence]]:
+        """Each paper's sentences in abstract order, with their vectors unless ``with_vectors`` is False."""
         if not paper_ids:
             return {}
-        found = self.sentences.get(
-            where={"paper_id": {"$in": list(paper_ids)}}, include=["documents", "metadatas", "embeddings"]
-        )
+        include = ["documents", "metadatas", "embeddings"] if with_vectors else ["documents", "metadatas"]
+        found = self.sentences.get(where={"paper_id": {"$in": list(paper_ids)}}, include=include)
+        vectors = found["embeddings"] if with_vectors else [np.zeros(0)] * len(found["documents"])
         grouped: dict[str, list[StoredSentence]] = {pid: [] for pid in paper_ids}
-        for text, metadata, vector in zip(found["documents"], found["metadatas"], found["embeddings"], strict=False):
+        for text, metadata, vector in zip(found["documents"], found["metadatas"], vectors, strict=True):
             grouped[metadata["paper_id"]].append(
                 StoredSentence(
                     metadata["paper_id"], int(metadata["position"]), text, np.asarray(vector, dtype=np.float32)

@@ -99,6 +99,8 @@ class AnswerSentence:
     citations: tuple[int, ...]
     support: float
     supported: bool
+    # The source sentences that support it (verbatim from the abstracts), for the reader to check.
+    evidence: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +108,7 @@ class AnswerSentence:
             "citations": list(self.citations),
             "support": round(self.support, 4),
             "supported": self.supported,
+            "evidence": list(self.evidence),
         }
 
 

@@ -20,6 +20,7 @@ class Reply:
     delay: float = 0.0
     status: int = 200
     raw: bytes | None = None  # sent as-is instead of a completion (malformed responses)
+    word_delay: float = 0.0  # pause between streamed words, so a client can be seen streaming
 
 
 def _completion(text: str, model: str) -> dict:
@@ -77,6 +78,7 @@ class ScriptedServer:
                     for i, word in enumerate(words):
                         self.wfile.write(_chunk(word + (" " if i < len(words) - 1 else ""), model))
                         self.wfile.flush()
+                        time.sleep(reply.word_delay)
                     self.wfile.write(_chunk(None, model, "stop"))
                     self.wfile.write(b"data: [DONE]\n\n")
                     self.wfile.flush()

@@ -1,82 +1,216 @@
-"""Gradio chat over rag.ask: cited answers with the sources beside them.
+"""The Gradio app: chat with cited answers, a sources panel, corpus browsing and status.
 
-All corpus text is HTML-escaped before it reaches the page; abstracts are untrusted input.
+Every handler here calls the library (``rag.ask_stream``, ``rag.search``, ...) and renders
+the result with :mod:`ui.render`; no retrieval or answering logic lives in the UI.
 """
 
-from __future__ import annotations
-
-import html
+# No `from __future__ import annotations`: Gradio finds the gr.SelectData parameter of an
+# event handler by its real (not stringified) annotation.
+from collections.abc import Iterator
+from pathlib import Path
 
 import gradio as gr
 
 import rag
 from rag.config import Settings
 from rag.errors import RagError
-from rag.types import Answer
+from rag.llm import describe_llm, llm_configured
+from ui import render
 
 EXAMPLES = [
     "What explains grokking?",
     "How can LLM training use less GPU memory?",
     "Which methods quantize large language models after training?",
+    "Does weight averaging improve generalization?",
 ]
+ASSETS = Path(__file__).parent / "assets"
+CSS = (ASSETS / "style.css").read_text()
+# Clicking [n] in an answer scrolls its card into view and flashes it. The sources panel is
+# its own scroll area, so the browser's default jump to #source-n is not enough on its own.
+HEAD = f"<script>{(ASSETS / 'citations.js').read_text()}</script>"
+
+Message = dict[str, str]
 
 
-def render_sources(answer: Answer) -> str:
-    """Sources panel: cited papers first, evidence sentences highlighted."""
-    quoted = {s.text for s in answer.sentences}
-    cited = {c.n for c in answer.citations}
-    heading = "Closest papers found (not in the answer)" if answer.abstained else "Sources"
-    parts = [f"<h3>{heading}</h3>"]
-    for source in answer.sources:
-        sentences = source.sentences or (source.text,)
-        body = " ".join(f"<mark>{html.escape(s)}</mark>" if s in quoted else html.escape(s) for s in sentences)
-        links = " ".join(
-            f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">code</a>'
-            for link in source.links
+def answer_modes(settings: Settings) -> tuple[list[str], str]:
+    if llm_configured(settings):
+        return ["llm", "extractive"], "llm" if settings.answer_mode != "extractive" else "extractive"
+    return ["extractive"], "extractive"
+
+
+def _plain_history(turns: list[Message]) -> list[Message]:
+    """The conversation as plain text for the library (the chat shows rendered HTML)."""
+    return [{"role": t["role"], "content": t["content"]} for t in turns]
+
+
+def respond(
+    settings: Settings, message: str, chat: list, turns: list[Message], mode: str, k: float, answer_mode: str
+) -> Iterator[tuple]:
+    """Stream one chat turn: (chat messages, textbox, sources panel, plain-text turns)."""
+    message = (message or "").strip()
+    if not message:
+        yield chat, "", gr.skip(), turns
+        return
+    chat = [*chat, {"role": "user", "content": render.escape(message)}, {"role": "assistant", "content": ""}]
+    chat[-1]["content"] = render.render_pending("Searching the papers…")
+    yield chat, "", gr.skip(), turns
+
+    written = ""
+    try:
+        for event in rag.ask_stream(
+            message, int(k), mode=mode, history=_plain_history(turns), answer_mode=answer_mode, settings=settings
+        ):
+            if event.kind == "token":
+                written += event.text
+                chat[-1] = {"role": "assistant", "content": render.render_pending(written)}
+                yield chat, "", gr.skip(), turns
+            else:
+                answer = event.answer
+    except RagError as exc:
+        chat[-1] = {"role": "assistant", "content": f'<div class="notice error">{render.escape(str(exc))}</div>'}
+        yield chat, "", gr.skip(), turns
+        return
+    chat[-1] = {"role": "assistant", "content": render.render_answer(answer, mode)}
+    turns = [*turns, {"role": "user", "content": message}, {"role": "assistant", "content": answer.answer}]
+    yield chat, "", render.render_sources(answer), turns
+
+
+def browse(settings: Settings, query: str, mode: str) -> tuple[list[list[str]], list[str], str]:
+    """Papers matching ``query`` (all papers, by title, when it is empty): table rows and their ids."""
+    query = (query or "").strip()
+    try:
+        items = rag.search(query, k=50, mode=mode, settings=settings) if query else rag.list_papers(settings)
+    except RagError as exc:
+        return [], [], f'<div class="notice error">{render.escape(str(exc))}</div>'
+    count = f"{len(items)} papers" + (f" matching “{render.escape(query)}”, best first" if query else ", by title")
+    return render.paper_rows(items), [item.paper_id for item in items], f'<p class="meta">{count}</p>'
+
+
+def show_paper(settings: Settings, ids: list[str], selected: gr.SelectData) -> str:
+    row = selected.index[0] if isinstance(selected.index, list | tuple) else selected.index
+    if not ids or row is None or row >= len(ids):
+        return ""
+    return render.render_paper(rag.get_paper(ids[row], settings))
+
+
+def corpus_status(settings: Settings) -> str:
+    try:
+        return render.render_status(rag.status(settings), describe_llm(settings))
+    except RagError as exc:
+        return f'<div class="notice error">{render.escape(str(exc))}</div>'
+
+
+def ask_tab(settings: Settings) -> None:
+    """Chat on the left, the sources of the latest answer on the right."""
+    modes, default_answer_mode = answer_modes(settings)
+    turns = gr.State([])
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=340):
+            chat = gr.Chatbot(
+                elem_id="chat",
+                show_label=False,
+                height=520,
+                layout="panel",
+                examples=[{"text": q} for q in EXAMPLES],
+                placeholder="**Ask a question about the indexed papers**, or start with an example.",
+                feedback_options=None,
+            )
+            with gr.Row(elem_id="ask-row"):
+                box = gr.Textbox(
+                    elem_id="question",
+                    placeholder="Ask a question about the papers…",
+                    show_label=False,
+                    scale=6,
+                    max_length=rag.pipeline.MAX_QUESTION_CHARS,
+                    autofocus=True,
+                )
+                send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-button")
+                clear = gr.Button("Clear", scale=1, min_width=80)
+            with gr.Accordion("Settings", open=False, elem_id="settings"):
+                with gr.Row():
+                    mode = gr.Radio(
+                        ["hybrid", "dense", "bm25"],
+                        value=settings.retrieval_mode,
+                        label="Retrieval",
+                        info="hybrid = embeddings + BM25 keywords",
+                        elem_id="retrieval-mode",
+                    )
+                    k = gr.Slider(1, 10, value=settings.ask_k, step=1, label="Papers retrieved (k)")
+                    answer_mode = gr.Radio(modes, value=default_answer_mode, label="Answer mode", elem_id="answer-mode")
+                gr.Markdown(f"**LLM:** {render.escape(describe_llm(settings))}", elem_id="llm-info")
+        with gr.Column(scale=2, min_width=320, elem_id="sources-column"):
+            sources = gr.HTML(render.render_sources(None), elem_id="sources")
+
+    def on_ask(message, chat_value, turns_value, mode_value, k_value, answer_value):
+        yield from respond(settings, message, chat_value, turns_value, mode_value, k_value, answer_value)
+
+    def on_example(selected: gr.SelectData, chat_value, turns_value, mode_value, k_value, answer_value):
+        yield from on_ask(selected.value["text"], chat_value, turns_value, mode_value, k_value, answer_value)
+
+    outputs = [chat, box, sources, turns]
+    box.submit(on_ask, [box, chat, turns, mode, k, answer_mode], outputs, api_name="respond")
+    send.click(on_ask, [box, chat, turns, mode, k, answer_mode], outputs, api_name=False)
+    chat.example_select(on_example, [chat, turns, mode, k, answer_mode], outputs, api_name=False)
+    clear.click(lambda: ([], [], render.render_sources(None)), None, [chat, turns, sources], api_name=False)
+
+
+def browse_tab(settings: Settings, demo: gr.Blocks) -> None:
+    """Every paper in a table, or those matching a search; click a row to read the abstract."""
+    with gr.Row():
+        query = gr.Textbox(
+            placeholder="Search titles and abstracts (empty: every paper)",
+            show_label=False,
+            scale=5,
+            elem_id="browse-query",
         )
-        marker = "cited" if source.n in cited else "retrieved"
-        parts.append(
-            f'<div class="source {marker}" id="source-{source.n}"><b>[{source.n}] {html.escape(source.title)}</b>'
-            f" <small>{html.escape(source.source)} {links}</small><p>{body}</p></div>"
-        )
-    return "\n".join(parts)
+        mode = gr.Radio(["hybrid", "dense", "bm25"], value="hybrid", show_label=False, scale=2)
+    count = gr.HTML(elem_id="browse-count")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            table = gr.Dataframe(
+                headers=["Title", "Source", "Snippet"],
+                interactive=False,
+                wrap=True,
+                max_height=560,
+                column_widths=["36%", "16%", "48%"],
+                elem_id="papers-table",
+            )
+        with gr.Column(scale=2):
+            paper = gr.HTML('<p class="meta">Click a paper to read its abstract.</p>', elem_id="paper")
+    ids = gr.State([])
+
+    def on_browse(query_value, mode_value):
+        return browse(settings, query_value, mode_value)
+
+    def on_pick(ids_value, selected: gr.SelectData):
+        return show_paper(settings, ids_value, selected)
+
+    query.submit(on_browse, [query, mode], [table, ids, count], api_name=False)
+    mode.change(on_browse, [query, mode], [table, ids, count], api_name=False)
+    table.select(on_pick, [ids], paper, api_name=False)
+    demo.load(on_browse, [query, mode], [table, ids, count], api_name=False)
 
 
-def render_answer(answer: Answer) -> str:
-    text = html.escape(answer.answer)
-    if answer.abstained:
-        return f"**Not in the indexed papers.** {text}"
-    return text
+def status_tab(settings: Settings, demo: gr.Blocks) -> None:
+    status = gr.HTML(elem_id="status")
+    refresh = gr.Button("Refresh", size="sm")
+    refresh.click(lambda: corpus_status(settings), None, status, api_name=False)
+    demo.load(lambda: corpus_status(settings), None, status, api_name=False)
 
 
 def build_ui(settings: Settings) -> gr.Blocks:
-    def respond(message: str, history: list, mode: str, k: int):
-        try:
-            answer = rag.ask(message, k=int(k), mode=mode, settings=settings)
-        except RagError as exc:
-            return (
-                [*history, {"role": "user", "content": message}, {"role": "assistant", "content": f"Error: {exc}"}],
-                "",
-                "",
-            )
-        history = [
-            *history,
-            {"role": "user", "content": message},
-            {"role": "assistant", "content": render_answer(answer)},
-        ]
-        return history, "", render_sources(answer)
-
-    with gr.Blocks(title="Paper QA") as demo:
-        gr.Markdown("## Ask the papers\nAnswers quote the indexed abstracts; every sentence is cited.")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Answer", height=480, sanitize_html=True)
-                box = gr.Textbox(placeholder="Ask a question about the papers", show_label=False)
-                gr.Examples(EXAMPLES, inputs=box)
-                with gr.Row():
-                    mode = gr.Radio(["hybrid", "dense", "bm25"], value=settings.retrieval_mode, label="Retrieval")
-                    k = gr.Slider(1, 10, value=settings.ask_k, step=1, label="Papers (k)")
-            with gr.Column(scale=2):
-                sources = gr.HTML()
-        box.submit(respond, [box, chat, mode, k], [chat, box, sources], api_name="respond")
+    with gr.Blocks(title="Paper QA", fill_width=True) as demo:
+        gr.HTML(
+            '<header class="app-header"><h1>Paper QA</h1><p>Answers quote the indexed abstracts, and every '
+            "sentence cites its paper. Click a [n] to see the evidence.</p></header>"
+        )
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                ask_tab(settings)
+            with gr.Tab("Browse papers", id="browse"):
+                browse_tab(settings, demo)
+            with gr.Tab("Subfield summary", id="summary"):
+                gr.Markdown("Cited summaries of a whole subfield will appear here.")
+            with gr.Tab("Corpus status", id="status"):
+                status_tab(settings, demo)
     return demo
