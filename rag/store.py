@@ -149,9 +149,7 @@ class PaperStore:
     def all_nodes(self) -> list[TextNode]:
         return self.vector_store.get_nodes(node_ids=None)
 
-    def sentences_for(
-        self, paper_ids: Sequence[str], with_vectors: bool = True
-    ) -> dict[str, list[StoredSentence]]:
+    def sentences_for(self, paper_ids: Sequence[str], with_vectors: bool = True) -> dict[str, list[StoredSentence]]:
         """Each paper's sentences in abstract order, with their vectors unless ``with_vectors`` is False."""
         if not paper_ids:
             return {}

@@ -61,7 +61,7 @@ def render_answer(answer: Answer, retrieval_mode: str = "") -> str:
         body = (
             '<div class="abstain"><div class="abstain-title">Not in the indexed papers</div>'
             f"<p>{escape(answer.answer)}</p>"
-            "<p class=\"hint\">The closest papers are listed under Sources; none of them is cited.</p></div>"
+            '<p class="hint">The closest papers are listed under Sources; none of them is cited.</p></div>'
         )
     elif answer.sentences:
         paragraphs = _paragraphs(answer.sentences)
