@@ -21,6 +21,7 @@ from rag.pipeline import (  # noqa: E402
     list_papers,
     search,
     status,
+    summarize,
 )
 from rag.types import Answer, Citation, Paper, SearchHit, SearchResults, Source  # noqa: E402
 
@@ -43,4 +44,5 @@ __all__ = [
     "load_settings",
     "search",
     "status",
+    "summarize",
 ]

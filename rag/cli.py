@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import rag
 from rag.errors import RagError
@@ -93,6 +94,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_summarize(args: argparse.Namespace) -> int:
+    summary = rag.summarize(args.topic, max_papers=args.max_papers, answer_mode=args.answer_mode)
+    if summary.notice:
+        print(f"note: {summary.notice}", file=sys.stderr)
+    if args.format == "json":
+        text = json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = summary.to_markdown()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}: {summary.scope}", file=sys.stderr)
+    else:
+        print(text, end="")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from rag.evaluation import EvalConfig, load_questions, run_eval
     from rag.report import write_report
@@ -153,6 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answer-mode", choices=["auto", "extractive", "llm"], default=None, help="default: auto")
     p.add_argument("--stream", action="store_true", help="print the LLM's answer as it is written")
     p.set_defaults(func=cmd_ask)
+
+    p = commands.add_parser("summarize", help="a cited, themed summary of what the papers say about a topic")
+    p.add_argument("topic")
+    p.add_argument("--max-papers", type=int, default=None, help="most on-topic papers to include (default 30)")
+    p.add_argument("--format", choices=["md", "json"], default="md", help="Markdown (default) or JSON")
+    p.add_argument("--answer-mode", choices=["auto", "extractive", "llm"], default=None, help="default: auto")
+    p.add_argument("--out", default=None, help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_summarize)
 
     p = commands.add_parser("eval", help="score a question set; writes a Markdown report, JSON and plots")
     p.add_argument("--questions", default="eval/questions.jsonl", help="JSONL question file")

@@ -60,6 +60,11 @@ class Settings:
     max_answer_sentences: int = 5
     max_sentences_per_paper: int = 3
 
+    # Subfield summaries: at most this many on-topic papers, chosen from summary_candidates
+    # retrieved chunks per retriever.
+    summary_max_papers: int = 30
+    summary_candidates: int = 120
+
     # "auto": the LLM when llm_model is set, else extractive. "extractive" or "llm" force one.
     answer_mode: str = "auto"
     # OpenAI-compatible LLM; an empty llm_model means the extractive default.

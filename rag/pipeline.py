@@ -21,6 +21,7 @@ from rag.ingest import IngestReport, Progress, ingest_corpus
 from rag.llm import ChatClient, llm_configured
 from rag.retrieval import HybridRetriever
 from rag.store import PaperStore
+from rag.summaries import Summary, build_summary
 from rag.types import Answer, Paper, SearchHit, SearchResults
 
 # A question longer than this is a pasted document, not a question.
@@ -220,6 +221,27 @@ def ingest(
     )
     engine.refresh()
     return report
+
+
+def summarize(
+    topic: str,
+    max_papers: int | None = None,
+    *,
+    answer_mode: str | None = None,
+    settings: Settings | None = None,
+) -> Summary:
+    """A cited summary of a subfield: on-topic papers grouped into themes, every sentence cited.
+
+    ``covered`` is False, with no themes, when the indexed papers do not cover the topic.
+    """
+    engine = get_engine(settings)
+    settings = engine.settings
+    if max_papers is not None:
+        if not 1 <= max_papers <= 100:
+            raise RagError(f"max_papers must be between 1 and 100, got {max_papers}")
+        settings = settings.replace(summary_max_papers=max_papers)
+    use_llm = resolve_answer_mode(settings, answer_mode) == "llm"
+    return build_summary(engine, _check_question(topic), settings, use_llm)
 
 
 def list_papers(settings: Settings | None = None) -> list[Paper]:

@@ -87,35 +87,38 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._bm25_cache = lru_cache(maxsize=16)(self._build_bm25)
 
-    def _build_bm25(self, source: str | None) -> BM25Retriever:
+    def _build_bm25(self, source: str | None, top_k: int) -> BM25Retriever:
         nodes = [n for n in self.nodes if source is None or n.metadata.get("source") == source]
         if not nodes:
             raise RagError(f"no indexed papers come from source {source!r}")
-        return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(self.candidates, len(nodes)))
+        return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(top_k, len(nodes)))
 
-    def _dense(self, source: str | None):
-        return self.index.as_retriever(similarity_top_k=self.candidates, filters=_filters(source))
+    def _dense(self, source: str | None, top_k: int):
+        return self.index.as_retriever(similarity_top_k=top_k, filters=_filters(source))
 
-    def _retrieve_nodes(self, bundle: QueryBundle, mode: str, source: str | None) -> list[NodeWithScore]:
+    def _retrieve_nodes(self, bundle: QueryBundle, mode: str, source: str | None, top_k: int) -> list[NodeWithScore]:
         if mode == "dense":
-            results = self._dense(source).retrieve(bundle)
+            results = self._dense(source, top_k).retrieve(bundle)
             return [NodeWithScore(node=r.node, score=_cosine_from_chroma(r.score)) for r in results]
         # The cached BM25 retrievers are shared across server threads; bm25s is not thread-safe.
         with self._lock:
-            bm25 = self._bm25_cache(source)
+            bm25 = self._bm25_cache(source, top_k)
             if mode == "bm25":
                 return bm25.retrieve(bundle)
             fusion = QueryFusionRetriever(
-                [self._dense(source), bm25],
+                [self._dense(source, top_k), bm25],
                 llm=MockLLM(),  # never called with num_queries=1; avoids resolving Settings.llm (OpenAI)
                 mode="reciprocal_rerank",
                 num_queries=1,
                 use_async=False,
-                similarity_top_k=self.candidates,
+                similarity_top_k=top_k,
             )
             return fusion.retrieve(bundle)
 
-    def retrieve(self, query: str, k: int, mode: str = "hybrid", source: str | None = None) -> Retrieval:
+    def retrieve(
+        self, query: str, k: int, mode: str = "hybrid", source: str | None = None, candidates: int | None = None
+    ) -> Retrieval:
+        """The ``k`` best papers among ``candidates`` chunks per retriever (default: the configured number)."""
         if mode not in MODES:
             raise RagError(f"unknown retrieval mode {mode!r}; choose one of {', '.join(MODES)}")
         if not query.strip():
@@ -124,7 +127,8 @@ class HybridRetriever:
             raise RagError(f"k must be at least 1, got {k}")
         vector = embed_query(self.embed_model, query)
         bundle = QueryBundle(query_str=query, embedding=vector.tolist())
-        hits = group_by_paper(self._retrieve_nodes(bundle, mode, source), k)
+        top_k = max(candidates or self.candidates, k)
+        hits = group_by_paper(self._retrieve_nodes(bundle, mode, source, top_k), k)
         return Retrieval(query, vector, hits, self.unknown_names(query))
 
     def unknown_names(self, query: str) -> tuple[str, ...]:

@@ -37,6 +37,12 @@ class AskRequest(BaseModel):
     history: list[Turn] = Field(default_factory=list, max_length=40)
 
 
+class SummarizeRequest(BaseModel):
+    topic: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    max_papers: int | None = Field(default=None, ge=1, le=100)
+    answer_mode: Literal["auto", "extractive", "llm"] | None = None
+
+
 def _auth_dependency(credentials: tuple[str, str] | None):
     if credentials is None:
         return None
@@ -101,16 +107,22 @@ def create_app(settings: Settings | None = None, credentials: tuple[str, str] | 
             settings=settings,
         ).to_dict()
 
+    @app.post("/api/summarize", dependencies=guards)
+    def summarize(request: SummarizeRequest) -> dict:
+        return rag.summarize(
+            request.topic, max_papers=request.max_papers, answer_mode=request.answer_mode, settings=settings
+        ).to_dict()
+
     import gradio as gr
 
-    from ui.app import CSS, HEAD, build_ui
+    from ui.app import CSS, HEAD, THEME, build_ui
 
     return gr.mount_gradio_app(
         app,
         build_ui(settings),
         path="/",
         auth=credentials,
-        theme=gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
+        theme=THEME,
         css=CSS,
         head=HEAD,
         footer_links=["api"],

@@ -99,7 +99,7 @@ def test_injected_instruction_in_an_abstract_does_not_reach_unrelated_answers(ll
     assert all("Sourdough" not in s.title for s in answer.sources)
     assert_only_valid_verified_citations(answer)
 
-    from ui.app import render_sources
+    from ui.render import render_sources
 
     shown = rag.ask("How long should sourdough proof overnight?", k=2, answer_mode="extractive", settings=settings)
     page = render_sources(shown)

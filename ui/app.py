@@ -6,6 +6,8 @@ the result with :mod:`ui.render`; no retrieval or answering logic lives in the U
 
 # No `from __future__ import annotations`: Gradio finds the gr.SelectData parameter of an
 # event handler by its real (not stringified) annotation.
+import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +30,13 @@ CSS = (ASSETS / "style.css").read_text()
 # Clicking [n] in an answer scrolls its card into view and flashes it. The sources panel is
 # its own scroll area, so the browser's default jump to #source-n is not enough on its own.
 HEAD = f"<script>{(ASSETS / 'citations.js').read_text()}</script>"
+# System fonts: the theme's default web font comes from Google, unreachable offline.
+THEME = gr.themes.Default(
+    primary_hue="blue",
+    neutral_hue="slate",
+    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+)
 
 Message = dict[str, str]
 
@@ -191,6 +200,47 @@ def browse_tab(settings: Settings, demo: gr.Blocks) -> None:
     demo.load(on_browse, [query, mode], [table, ids, count], api_name=False)
 
 
+def summarize(settings: Settings, topic: str, max_papers: float, answer_mode: str) -> tuple[str, str | None]:
+    """The rendered summary and a Markdown file of it for download."""
+    topic = (topic or "").strip()
+    if not topic:
+        return '<p class="meta">Enter a topic, e.g. “grokking” or “post-training quantization”.</p>', None
+    try:
+        summary = rag.summarize(topic, max_papers=int(max_papers), answer_mode=answer_mode, settings=settings)
+    except RagError as exc:
+        return f'<div class="notice error">{render.escape(str(exc))}</div>', None
+    slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:60] or "summary"
+    path = Path(tempfile.mkdtemp(prefix="rag-summary-")) / f"summary-{slug}.md"
+    path.write_text(summary.to_markdown(), encoding="utf-8")
+    return render.render_summary(summary), str(path)
+
+
+def summary_tab(settings: Settings) -> None:
+    """A themed, cited mini literature review of a topic, downloadable as Markdown."""
+    modes, default_answer_mode = answer_modes(settings)
+    with gr.Row():
+        topic = gr.Textbox(
+            placeholder="A subfield or topic, e.g. grokking, post-training quantization, weight averaging",
+            show_label=False,
+            scale=5,
+            elem_id="summary-topic",
+        )
+        run = gr.Button("Summarize", variant="primary", scale=1, min_width=110, elem_id="summary-button")
+    with gr.Row():
+        max_papers = gr.Slider(3, 60, value=settings.summary_max_papers, step=1, label="At most this many papers")
+        answer_mode = gr.Radio(modes, value=default_answer_mode, label="Writing", elem_id="summary-mode")
+        download = gr.DownloadButton("Download Markdown", value=None, elem_id="summary-download")
+    output = gr.HTML(
+        '<p class="meta">Themes, a cited paragraph per theme, and the list of papers.</p>', elem_id="summary-output"
+    )
+
+    def on_summarize(topic_value, max_value, mode_value):
+        return summarize(settings, topic_value, max_value, mode_value)
+
+    topic.submit(on_summarize, [topic, max_papers, answer_mode], [output, download], api_name="summarize")
+    run.click(on_summarize, [topic, max_papers, answer_mode], [output, download], api_name=False)
+
+
 def status_tab(settings: Settings, demo: gr.Blocks) -> None:
     status = gr.HTML(elem_id="status")
     refresh = gr.Button("Refresh", size="sm")
@@ -210,7 +260,7 @@ def build_ui(settings: Settings) -> gr.Blocks:
             with gr.Tab("Browse papers", id="browse"):
                 browse_tab(settings, demo)
             with gr.Tab("Subfield summary", id="summary"):
-                gr.Markdown("Cited summaries of a whole subfield will appear here.")
+                summary_tab(settings)
             with gr.Tab("Corpus status", id="status"):
                 status_tab(settings, demo)
     return demo

@@ -10,6 +10,7 @@ import html
 import re
 from collections.abc import Sequence
 
+from rag.summaries import Summary
 from rag.types import Answer, AnswerSentence, Paper, SearchHit, Source
 
 CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -19,8 +20,8 @@ def escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def citation_link(n: int) -> str:
-    return f'<a class="cite" href="#source-{n}" title="Show source [{n}]">[{n}]</a>'
+def citation_link(n: int, target: str = "source") -> str:
+    return f'<a class="cite" href="#{target}-{n}" title="Show source [{n}]">[{n}]</a>'
 
 
 def link_citations(escaped: str) -> str:
@@ -32,9 +33,9 @@ def link_citations(escaped: str) -> str:
     return CITATION.sub(replace, escaped)
 
 
-def render_sentence(sentence: AnswerSentence) -> str:
+def render_sentence(sentence: AnswerSentence, target: str = "source") -> str:
     text = escape(CITATION.sub("", sentence.text).strip())
-    cites = "".join(citation_link(n) for n in sentence.citations)
+    cites = "".join(citation_link(n, target) for n in sentence.citations)
     if sentence.supported:
         return f"{text} {cites}"
     why = "not supported by the cited sources" if sentence.citations else "no citation"
@@ -114,8 +115,14 @@ def render_source(source: Source, cited: bool, evidence: set[str]) -> str:
         f'<span class="title">{escape(source.title)}</span></div>'
         f'<div class="source-meta"><span class="file">{escape(source.source)}</span> · {label} '
         f"{render_links(source.links)}</div>"
-        f'<p class="abstract">{_abstract(sentences, evidence)}</p></div>'
+        f"{_abstract_block(sentences, evidence, expanded=cited)}</div>"
     )
+
+
+def _abstract_block(sentences: Sequence[str], evidence: set[str], expanded: bool) -> str:
+    """Cited papers show the whole abstract; the others fold it away so the panel stays scannable."""
+    text = f'<p class="abstract">{_abstract(sentences, evidence)}</p>'
+    return text if expanded else f"<details><summary>Abstract</summary>{text}</details>"
 
 
 def render_sources(answer: Answer | None) -> str:
@@ -168,3 +175,29 @@ def render_status(stats: dict[str, object], llm: str) -> str:
     ]
     body = "".join(f"<tr><th>{escape(name)}</th><td>{escape(str(value))}</td></tr>" for name, value in rows)
     return f'<table class="status">{body}</table>'
+
+
+def render_summary(summary: Summary) -> str:
+    """A subfield summary: themes with cited paragraphs, then the papers, each [n] linked to its entry."""
+    if not summary.covered:
+        return (
+            '<div class="summary"><div class="abstain"><div class="abstain-title">Not covered by the indexed papers'
+            f"</div><p>{escape(summary.scope)}</p></div></div>"
+        )
+    parts = [f'<div class="summary"><p class="meta">{escape(summary.scope)} · {summary.mode} summary</p>']
+    if summary.notice:
+        parts.append(f'<div class="notice">{escape(summary.notice)}</div>')
+    for theme in summary.themes:
+        body = " ".join(render_sentence(s, target="ref") for s in theme.sentences)
+        parts.append(f'<h3 class="theme">{escape(theme.name)}</h3><p>{body}</p>')
+    parts.append('<h3>Papers</h3><ol class="papers">')
+    for paper in summary.papers:
+        link = render_links([paper.url]).replace("code ↗", "link ↗") if paper.url else ""
+        parts.append(
+            f'<li class="source" id="ref-{paper.n}"><div class="source-head"><span class="badge">[{paper.n}]</span>'
+            f'<span class="title">{escape(paper.title)}</span></div>'
+            f'<div class="source-meta">relevance {paper.relevance:.2f} {link}</div>'
+            f'<p class="abstract">{escape(paper.contribution)}</p></li>'
+        )
+    parts.append("</ol></div>")
+    return "".join(parts)
