@@ -56,9 +56,11 @@ CONTRIBUTION = re.compile(
     r"\b(we (propose|introduce|present|develop|show|find|demonstrate)|this (paper|work)|in this (paper|work)|our)\b",
     re.IGNORECASE,
 )
-PROPOSAL = re.compile(r"\bwe (propose|introduce|present|develop)\b", re.IGNORECASE)
-# "we propose to address these limitations": a claim that needs the sentence before it.
+PROPOSAL = re.compile(r"\b(we|and) (propose|introduce|present|develop)\b", re.IGNORECASE)
+# "we propose to address these limitations": a claim that needs the sentence before it,
+# unless it goes on to say what ("..., we propose LoQT, a method for ...").
 VAGUE = re.compile(r"\b(these|this|such) (two |three )?(limitations?|challenges?|problems?|issues?|gaps?)\b", re.I)
+VAGUE_MIN_WORDS = 12
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]")
 # Words that name no subject: NLTK's English stopwords (shipped inside llama-index, so no
 # download) and the filler of paper titles and abstracts ("Towards ... via ...").
@@ -352,7 +354,8 @@ def contribution(candidate: Candidate, terms: set[str], query_vector: np.ndarray
     claims = [
         s
         for s in candidate.sentences
-        if CONTRIBUTION.search(s.text) and not VAGUE.search(s.text) and len(s.text.split()) >= MIN_SENTENCE_WORDS
+        if CONTRIBUTION.search(s.text)
+        and len(s.text.split()) >= (VAGUE_MIN_WORDS if VAGUE.search(s.text) else MIN_SENTENCE_WORDS)
     ]
     if not claims:
         return candidate.best.text
