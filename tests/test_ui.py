@@ -204,6 +204,28 @@ def test_browse_tab_searches_and_opens_an_abstract(page):
     assert page.evaluate("window.__pwned") is None
 
 
+def test_summary_tab_shows_themes_with_resolvable_citations_and_downloads_markdown(page):
+    page.get_by_role("tab", name="Subfield summary").click()
+    page.fill("#summary-topic textarea", "grokking")
+    page.press("#summary-topic textarea", "Enter")
+    page.wait_for_selector("#summary-output h3.theme", timeout=ANSWER_TIMEOUT_MS)
+    links = page.locator("#summary-output a.cite").all()
+    assert links
+    for link in links:
+        assert page.locator(f"#summary-output {link.get_attribute('href')}").count() == 1
+    titles = page.locator("#summary-output ol.papers .title").all_inner_texts()
+    assert titles and all("rok" in title for title in titles)
+    with page.expect_download() as download:
+        page.locator("#summary-download").click()
+    markdown = Path(download.value.path()).read_text()
+    assert markdown.startswith("# grokking") and "## References" in markdown
+
+    page.fill("#summary-topic textarea", "protein folding")
+    page.press("#summary-topic textarea", "Enter")
+    page.wait_for_selector("#summary-output .abstain", timeout=ANSWER_TIMEOUT_MS)
+    assert "Not covered" in page.locator("#summary-output").inner_text()
+
+
 def test_status_tab_shows_the_index(page, ui_env):
     page.get_by_role("tab", name="Corpus status").click()
     table = page.locator("#status table.status")
