@@ -49,23 +49,28 @@ def main() -> int:
         summary = rag.summarize(question.question, settings=settings)
         timings.append((time.perf_counter() - started) * 1000)
         answer = rag.ask(question.question, settings=settings)
-        summary_cov, summary_prec = shares({p.title for p in summary.papers}, gold)
-        ask_cov, ask_prec = shares({c.title for c in answer.citations}, gold)
-        rows.append((question, summary, summary_cov, summary_prec, ask_cov, ask_prec, len(answer.citations)))
-
-    print("| id | gold | summary cites | summary coverage | summary precision | ask cites | ask coverage | ask precision |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for question, summary, s_cov, s_prec, a_cov, a_prec, a_n in rows:
-        print(
-            f"| {question.id} | {len(question.gold_titles)} | {len(summary.papers)} | {s_cov:.2f} | "
-            f"{'n/a' if s_prec is None else f'{s_prec:.2f}'} | {a_n} | {a_cov:.2f} | "
-            f"{'n/a' if a_prec is None else f'{a_prec:.2f}'} |"
+        summary_titles, ask_titles = {p.title for p in summary.papers}, {c.title for c in answer.citations}
+        rows.append(
+            (
+                question,
+                summary,
+                len(summary_titles),
+                *shares(summary_titles, gold),
+                len(ask_titles),
+                *shares(ask_titles, gold),
+            )
         )
-    print(
-        f"| **mean** ({len(rows)} questions) | | {statistics.mean(r[1].papers.__len__() for r in rows):.1f} | "
-        f"{mean([r[2] for r in rows])} | {mean([r[3] for r in rows])} | {statistics.mean(r[6] for r in rows):.1f} | "
-        f"{mean([r[4] for r in rows])} | {mean([r[5] for r in rows])} |"
-    )
+
+    columns = ["id", "gold", "summary cites", "coverage", "precision", "ask cites", "coverage", "precision"]
+    print("| " + " | ".join(columns) + " |")
+    print("|" + " --- |" * len(columns))
+    for question, _, *figures in rows:
+        cells = [str(len(question.gold_titles))] + [
+            "n/a" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value) for value in figures
+        ]
+        print(f"| {question.id} | " + " | ".join(cells) + " |")
+    means = [mean([row[i] for row in rows]) for i in range(2, 8)]
+    print(f"| **mean** ({len(rows)} questions) | | " + " | ".join(means) + " |")
     uncovered = [r[0].id for r in rows if not r[1].covered]
     print(f"\nnot covered: {', '.join(uncovered) or 'none'}")
     timings.sort()

@@ -1,11 +1,12 @@
 """Cited summaries of a subfield: a small literature review built from the indexed abstracts.
 
 1. Retrieve broadly (tens of papers) with the hybrid retriever.
-2. Keep the papers that are on topic: they contain most of the topic's words (weighted by
-   how rare each word is in the corpus) and their best sentence matches the topic nearly as
-   well as the best paper's does. If no paper contains the topic, it is "not covered".
+2. Keep the papers that are on topic: they contain a good share of the topic's words
+   (weighted by how rare each word is in the corpus) and their best sentence matches the
+   topic nearly as well as the best paper's does. If no paper contains most of the topic's
+   words or matches it strongly, the topic is "not covered".
 3. Group the kept papers into themes by agglomerative clustering of their mean sentence
-   embeddings; name each theme by the words its titles share and other themes' do not.
+   embeddings; name each theme by the words its papers share and other themes' do not.
 4. Per theme, either quote each paper's most representative sentence (extractive, default)
    or let the LLM write a paragraph, then check every citation as chat answers are.
 """
@@ -16,6 +17,7 @@ import math
 import re
 import threading
 import time
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -185,20 +187,22 @@ class Summary:
 
 
 # --- on-topic filter ----------------------------------------------------------------------------
-_idf_cache: dict[int, tuple[dict[str, float], float]] = {}
+# Per retriever object: ingest replaces the engine's retriever, so a new index gets new counts.
+_idf_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _idf_lock = threading.Lock()
 
 
 def corpus_idf(engine) -> tuple[dict[str, float], float]:
     """IDF of every stemmed word over the indexed papers (and the IDF of an unseen word)."""
+    retriever = engine.retriever
     with _idf_lock:
-        if id(engine) not in _idf_cache:
+        if retriever not in _idf_cache:
             papers = engine.store.papers()
             frequency = Counter(term for p in papers for term in content_terms(f"{p.title} {p.abstract}"))
             count = len(papers)
             idf = {term: math.log((count + 1) / (df + 1)) + 1 for term, df in frequency.items()}
-            _idf_cache[id(engine)] = (idf, math.log(count + 1) + 1)
-        return _idf_cache[id(engine)]
+            _idf_cache[retriever] = (idf, math.log(count + 1) + 1)
+        return _idf_cache[retriever]
 
 
 def topic_terms(topic: str) -> set[str]:
@@ -274,7 +278,7 @@ def paper_vector(candidate: Candidate) -> np.ndarray:
 
 
 def theme_count(papers: int) -> int:
-    """About one theme per 2-3 papers at the small end, at most 5: sqrt(n/2), rounded."""
+    """sqrt(n/2) rounded: one theme up to 4 papers, two up to 12, three up to 24, at most 5."""
     return max(1, min(5, round(math.sqrt(papers / 2))))
 
 

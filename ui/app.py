@@ -76,7 +76,7 @@ def respond(
             else:
                 answer = event.answer
     except RagError as exc:
-        chat[-1] = {"role": "assistant", "content": f'<div class="notice error">{render.escape(str(exc))}</div>'}
+        chat[-1] = {"role": "assistant", "content": render.render_error(exc)}
         yield chat, "", gr.skip(), turns
         return
     chat[-1] = {"role": "assistant", "content": render.render_answer(answer, mode)}
@@ -90,7 +90,7 @@ def browse(settings: Settings, query: str, mode: str) -> tuple[list[list[str]], 
     try:
         items = rag.search(query, k=50, mode=mode, settings=settings) if query else rag.list_papers(settings)
     except RagError as exc:
-        return [], [], f'<div class="notice error">{render.escape(str(exc))}</div>'
+        return [], [], render.render_error(exc)
     count = f"{len(items)} papers" + (f" matching “{render.escape(query)}”, best first" if query else ", by title")
     return render.paper_rows(items), [item.paper_id for item in items], f'<p class="meta">{count}</p>'
 
@@ -106,7 +106,7 @@ def corpus_status(settings: Settings) -> str:
     try:
         return render.render_status(rag.status(settings), describe_llm(settings))
     except RagError as exc:
-        return f'<div class="notice error">{render.escape(str(exc))}</div>'
+        return render.render_error(exc)
 
 
 def ask_tab(settings: Settings) -> None:
@@ -208,7 +208,7 @@ def summarize(settings: Settings, topic: str, max_papers: float, answer_mode: st
     try:
         summary = rag.summarize(topic, max_papers=int(max_papers), answer_mode=answer_mode, settings=settings)
     except RagError as exc:
-        return f'<div class="notice error">{render.escape(str(exc))}</div>', None
+        return render.render_error(exc), None
     slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:60] or "summary"
     path = Path(tempfile.mkdtemp(prefix="rag-summary-")) / f"summary-{slug}.md"
     path.write_text(summary.to_markdown(), encoding="utf-8")

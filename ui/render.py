@@ -88,6 +88,10 @@ def render_answer(answer: Answer, retrieval_mode: str = "") -> str:
     return f'<div class="answer">{"".join(parts)}</div>'
 
 
+def render_error(error: Exception) -> str:
+    return f'<div class="notice error">{escape(str(error))}</div>'
+
+
 def render_pending(text: str) -> str:
     """A streaming LLM answer before verification: escaped, citations linked, marked as unchecked."""
     return f'<div class="answer streaming"><p>{link_citations(escape(text))}</p><div class="meta">writing…</div></div>'
