@@ -253,6 +253,8 @@ def test_llm_answer_streams_then_marks_unsupported_sentences(browser, ui_env, tm
 
     def script(request: dict) -> Reply:
         prompt = request["messages"][-1]["content"]
+        if "Last question:" in prompt:  # the follow-up being rewritten into a standalone question
+            return Reply("What explains grokking at the edge of numerical stability?")
         n = re.search(r'<source n="(\d+)">\nTitle: Grokking at the Edge', prompt).group(1)
         return Reply(
             f"Grokking pushes models to the edge of numerical stability, causing Softmax Collapse [{n}]. "
@@ -283,6 +285,12 @@ def test_llm_answer_streams_then_marks_unsupported_sentences(browser, ui_env, tm
             assert "numerical stability" not in flagged.inner_text()
             # The sentence the supported claim rests on is highlighted in its source card.
             assert "numerical stability" in page.locator("#sources .source.cited mark").first.inner_text()
+            # A follow-up goes to the model with the conversation so far, and is searched as rewritten.
+            ask(page, "And what stops it?")
+            rewrite = next(r for r in scripted.requests if "Last question:" in r["messages"][-1]["content"])
+            assert "What explains grokking?" in rewrite["messages"][-1]["content"]
+            assert "searched for: What explains grokking at the edge" in last_answer(page).locator(".meta").inner_text()
+
             page.get_by_role("button", name=re.compile("^Settings")).click()
             assert "scripted-model" in page.locator("#llm-info").inner_text()
             assert page.locator("#answer-mode").get_by_label("llm", exact=True).is_checked()
