@@ -84,6 +84,8 @@ class Settings:
 
     host: str = "127.0.0.1"
     port: int = 7860
+    # Chat turns (and summaries) the UI runs at once; more wait in Gradio's queue.
+    ui_concurrency: int = 4
 
     @property
     def chroma_path(self) -> Path:

@@ -263,4 +263,7 @@ def build_ui(settings: Settings) -> gr.Blocks:
                 summary_tab(settings)
             with gr.Tab("Corpus status", id="status"):
                 status_tab(settings, demo)
+    # Gradio runs one event of a kind at a time by default: one slow LLM answer would make
+    # every other reader wait. The library is thread-safe, so let a few run together.
+    demo.queue(default_concurrency_limit=settings.ui_concurrency)
     return demo
