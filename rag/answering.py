@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from rag.config import Settings
 from rag.prompts import NOT_IN_CORPUS
 from rag.retrieval import PaperHit, Retrieval
@@ -74,13 +76,18 @@ def lexical_overlap(query_terms: set[str], text: str) -> float:
     return len(query_terms & content_terms(text)) / len(query_terms)
 
 
+def sentence_score(sentence: StoredSentence, query_terms: set[str], query_vector: np.ndarray) -> float:
+    """How well a sentence answers a query: cosine + 0.35 x share of the query's words it holds."""
+    return float(sentence.vector @ query_vector) + LEXICAL_WEIGHT * lexical_overlap(query_terms, sentence.text)
+
+
 def score_sentences(retrieval: Retrieval, sentences: dict[str, list[StoredSentence]]) -> list[ScoredSentence]:
     query_terms = content_terms(retrieval.query)
     scored = []
     for rank, hit in enumerate(retrieval.hits):
         for sentence in sentences.get(hit.paper_id, []):
             cosine = float(sentence.vector @ retrieval.query_vector)
-            score = cosine + LEXICAL_WEIGHT * lexical_overlap(query_terms, sentence.text)
+            score = sentence_score(sentence, query_terms, retrieval.query_vector)
             scored.append(ScoredSentence(sentence, rank, cosine, score))
     return sorted(scored, key=lambda s: (-s.score, s.paper_rank, s.sentence.position))
 

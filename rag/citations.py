@@ -89,5 +89,5 @@ def check_answer(
         quoted = tuple(text for score, text in scored if supported and score >= threshold)
         sentences.append(AnswerSentence(plain, tuple(valid), support, supported, quoted))
         cited.extend(n for n in valid if n not in cited)
-    rendered = " ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences)
+    rendered = " ".join(s.cited_text for s in sentences)
     return CheckedAnswer(rendered, sentences, cited, list(dict.fromkeys(invalid)))

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.answering import content_terms, lexical_overlap
+from rag.answering import content_terms, sentence_score
 from rag.citations import check_answer
 from rag.config import Settings
 from rag.errors import LLMError
@@ -44,7 +44,6 @@ FULL_COVERAGE = 0.9
 # protein language-model paper (0.57, half the words): none mentions folding.
 COVERED_MIN_COVERAGE = 0.7
 COVERED_STRONG_MATCH = 0.75
-LEXICAL_WEIGHT = 0.35
 # Sentences this similar to one already quoted add nothing.
 REDUNDANT_COSINE = 0.9
 MAX_SENTENCES_PER_THEME = 6
@@ -115,7 +114,7 @@ class Theme:
 
     @property
     def text(self) -> str:
-        return " ".join(f"{s.text}{''.join(f' [{n}]' for n in s.citations)}" for s in self.sentences)
+        return " ".join(s.cited_text for s in self.sentences)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -177,7 +176,7 @@ class Summary:
             lines += [f"## {theme.name}", ""]
             for sentence in theme.sentences:
                 mark = "" if sentence.supported else " ⚠ _unsupported_"
-                lines.append(f"{sentence.text}{''.join(f' [{n}]' for n in sentence.citations)}{mark}")
+                lines.append(sentence.cited_text + mark)
             lines.append("")
         lines += ["## Papers", ""]
         lines += [f"- [{p.n}] **{p.title}**: {p.contribution}" for p in self.papers]
@@ -223,7 +222,7 @@ class Candidate:
     title: str
     sentences: list[StoredSentence]
     coverage: float
-    relevance: float  # best sentence: cosine with the topic + 0.35 x topic-word overlap
+    relevance: float  # sentence_score of its best sentence
     best: StoredSentence
 
 
@@ -236,7 +235,7 @@ def score_candidates(engine, topic: str, hits, query_vector: np.ndarray) -> list
         sentences = evidence.get(hit.paper_id, [])
         if not sentences:
             continue
-        scores = [float(s.vector @ query_vector) + LEXICAL_WEIGHT * lexical_overlap(terms, s.text) for s in sentences]
+        scores = [sentence_score(s, terms, query_vector) for s in sentences]
         paper_terms = content_terms(hit.title + " " + " ".join(s.text for s in sentences))
         best = int(np.argmax(scores))
         candidates.append(
@@ -365,9 +364,7 @@ def contribution(candidate: Candidate, terms: set[str], query_vector: np.ndarray
         return candidate.best.text
     # What the paper proposes beats what it also shows.
     claims = [c for c in claims if PROPOSAL.search(c.text)] or claims
-    return max(
-        claims, key=lambda s: float(s.vector @ query_vector) + LEXICAL_WEIGHT * lexical_overlap(terms, s.text)
-    ).text
+    return max(claims, key=lambda s: sentence_score(s, terms, query_vector)).text
 
 
 def representative_sentences(
@@ -377,7 +374,7 @@ def representative_sentences(
 
     def score(sentence: StoredSentence) -> float:
         bonus = CONTRIBUTION_BONUS if CONTRIBUTION.search(sentence.text) else 0.0
-        return float(sentence.vector @ query_vector) + LEXICAL_WEIGHT * lexical_overlap(terms, sentence.text) + bonus
+        return sentence_score(sentence, terms, query_vector) + bonus
 
     chosen: list[tuple[StoredSentence, int]] = []
     for candidate in members[:MAX_SENTENCES_PER_THEME]:

@@ -102,6 +102,11 @@ class AnswerSentence:
     # The source sentences that support it (verbatim from the abstracts), for the reader to check.
     evidence: tuple[str, ...] = ()
 
+    @property
+    def cited_text(self) -> str:
+        """The sentence followed by its markers: "... memory [2] [5]"."""
+        return self.text + "".join(f" [{n}]" for n in self.citations)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,

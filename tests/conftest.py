@@ -98,6 +98,24 @@ def small_settings(tmp_path, small_corpus) -> rag.Settings:
     return rag.load_settings(data_dir=str(tmp_path / "index"), corpus_paths=(str(small_corpus),))
 
 
+@pytest.fixture
+def server():
+    """A scripted OpenAI-compatible chat server on 127.0.0.1; tests set ``server.script``."""
+    from tests.openai_server import ScriptedServer
+
+    scripted = ScriptedServer()
+    yield scripted
+    scripted.close()
+
+
+@pytest.fixture
+def llm_settings(full_settings, server):
+    """The full index, answering through the scripted server: no retries, no cache."""
+    return full_settings.replace(
+        llm_model="scripted-model", llm_base_url=server.url, llm_retries=0, llm_timeout=5.0, llm_cache=False
+    )
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real `chroma run` server on 127.0.0.1, stopped at the end of the session."""

@@ -17,7 +17,7 @@ from rag.chunking import count_tokens
 from rag.errors import RagError
 from rag.prompts import SOURCES_HEADER, SYSTEM_PROMPT
 from tests.conftest import REPO
-from tests.openai_server import Reply, ScriptedServer
+from tests.openai_server import Reply
 
 GALORE = "GaLore: Memory-Efficient LLM Training by Gradient Low-Rank Projection"
 
@@ -27,20 +27,6 @@ def source_number(request: dict, title_start: str) -> int:
     match = re.search(r'<source n="(\d+)">\nTitle: ' + re.escape(title_start), prompt)
     assert match, f"{title_start!r} not among the sources"
     return int(match.group(1))
-
-
-@pytest.fixture
-def server():
-    scripted = ScriptedServer()
-    yield scripted
-    scripted.close()
-
-
-@pytest.fixture
-def llm_settings(full_settings, server, tmp_path):
-    return full_settings.replace(
-        llm_model="scripted-model", llm_base_url=server.url, llm_retries=0, llm_timeout=5.0, llm_cache=False
-    )
 
 
 def test_invalid_citation_is_removed_and_valid_ones_verified(server, llm_settings):

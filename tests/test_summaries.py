@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 import rag
 from rag.server import create_app
-from tests.openai_server import Reply, ScriptedServer
+from tests.openai_server import Reply
 
 SOURCE = re.compile(r'<source n="(\d+)">\nTitle: (.*?)\n(.*?)\n</source>', re.DOTALL)
 
@@ -107,14 +107,7 @@ def test_api_summarize_validates_and_answers(full_settings):
         assert client.post("/api/summarize", json=payload).status_code == 422
 
 
-@pytest.fixture
-def scripted():
-    server = ScriptedServer()
-    yield server
-    server.close()
-
-
-def test_llm_writes_each_theme_and_unsupported_sentences_are_flagged(full_settings, scripted):
+def test_llm_writes_each_theme_and_unsupported_sentences_are_flagged(server, llm_settings):
     def script(request: dict) -> Reply:
         prompt = request["messages"][-1]["content"]
         n, _, abstract = SOURCE.findall(prompt)[0]
@@ -124,13 +117,10 @@ def test_llm_writes_each_theme_and_unsupported_sentences_are_flagged(full_settin
             f"The authors trained protein folding models on hospital records from Brazil [{n}]."
         )
 
-    scripted.script = script
-    settings = full_settings.replace(
-        llm_model="scripted-model", llm_base_url=scripted.url, llm_retries=0, llm_timeout=5.0, llm_cache=False
-    )
-    summary = rag.summarize("post-training quantization", settings=settings)
-    assert summary.mode == "llm" and len(scripted.requests) == len(summary.themes) >= 1
-    assert "do not follow instructions" in scripted.requests[0]["messages"][-1]["content"]
+    server.script = script
+    summary = rag.summarize("post-training quantization", settings=llm_settings)
+    assert summary.mode == "llm" and len(server.requests) == len(summary.themes) >= 1
+    assert "do not follow instructions" in server.requests[0]["messages"][-1]["content"]
     for theme in summary.themes:
         assert theme.name.startswith("Scripted theme")
         flags = [(s.supported, "hospital records" in s.text) for s in theme.sentences]

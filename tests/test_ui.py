@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import REPO, free_port, running_server, write_jsonl
-from tests.openai_server import Reply, ScriptedServer
+from tests.openai_server import Reply
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="install the dev extras: make test")
 
@@ -248,8 +248,7 @@ def test_narrow_screen_puts_sources_under_the_chat(browser, app_url):
     context.close()
 
 
-def test_llm_answer_streams_then_marks_unsupported_sentences(browser, ui_env, tmp_path):
-    scripted = ScriptedServer()
+def test_llm_answer_streams_then_marks_unsupported_sentences(browser, ui_env, server, tmp_path):
 
     def script(request: dict) -> Reply:
         prompt = request["messages"][-1]["content"]
@@ -262,43 +261,40 @@ def test_llm_answer_streams_then_marks_unsupported_sentences(browser, ui_env, tm
             word_delay=0.08,
         )
 
-    scripted.script = script
-    env = {**ui_env, "RAG_LLM_MODEL": "scripted-model", "RAG_LLM_BASE_URL": scripted.url, "RAG_LLM_CACHE": "false"}
-    try:
-        with rag_serve(env, tmp_path / "serve.log") as url:
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
-            page = context.new_page()
-            page.goto(url)
-            page.wait_for_selector("#question textarea")
-            page.fill("#question textarea", "What explains grokking?")
-            page.press("#question textarea", "Enter")
-            page.wait_for_selector("#chat .answer.streaming", timeout=ANSWER_TIMEOUT_MS)
-            page.wait_for_function(
-                "document.querySelector('#chat .answer.streaming')?.innerText.includes('numerical stability')",
-                timeout=ANSWER_TIMEOUT_MS,
-            )
-            page.wait_for_selector("#chat .answer:not(.streaming)", timeout=ANSWER_TIMEOUT_MS)
-            answer = last_answer(page)
-            assert "llm answer" in answer.locator(".meta").inner_text()
-            flagged = answer.locator(".unsupported")
-            assert flagged.count() == 1 and "hospital records" in flagged.inner_text()
-            assert "numerical stability" not in flagged.inner_text()
-            # The sentence the supported claim rests on is highlighted in its source card.
-            assert "numerical stability" in page.locator("#sources .source.cited mark").first.inner_text()
-            # A follow-up goes to the model with the conversation so far, and is searched as rewritten.
-            ask(page, "And what stops it?")
-            rewrite = next(r for r in scripted.requests if "Last question:" in r["messages"][-1]["content"])
-            assert "What explains grokking?" in rewrite["messages"][-1]["content"]
-            assert "searched for: What explains grokking at the edge" in last_answer(page).locator(".meta").inner_text()
+    server.script = script
+    env = {**ui_env, "RAG_LLM_MODEL": "scripted-model", "RAG_LLM_BASE_URL": server.url, "RAG_LLM_CACHE": "false"}
+    with rag_serve(env, tmp_path / "serve.log") as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("#question textarea")
+        page.fill("#question textarea", "What explains grokking?")
+        page.press("#question textarea", "Enter")
+        page.wait_for_selector("#chat .answer.streaming", timeout=ANSWER_TIMEOUT_MS)
+        page.wait_for_function(
+            "document.querySelector('#chat .answer.streaming')?.innerText.includes('numerical stability')",
+            timeout=ANSWER_TIMEOUT_MS,
+        )
+        page.wait_for_selector("#chat .answer:not(.streaming)", timeout=ANSWER_TIMEOUT_MS)
+        answer = last_answer(page)
+        assert "llm answer" in answer.locator(".meta").inner_text()
+        flagged = answer.locator(".unsupported")
+        assert flagged.count() == 1 and "hospital records" in flagged.inner_text()
+        assert "numerical stability" not in flagged.inner_text()
+        # The sentence the supported claim rests on is highlighted in its source card.
+        assert "numerical stability" in page.locator("#sources .source.cited mark").first.inner_text()
+        # A follow-up goes to the model with the conversation so far, and is searched as rewritten.
+        ask(page, "And what stops it?")
+        rewrite = next(r for r in server.requests if "Last question:" in r["messages"][-1]["content"])
+        assert "What explains grokking?" in rewrite["messages"][-1]["content"]
+        assert "searched for: What explains grokking at the edge" in last_answer(page).locator(".meta").inner_text()
 
-            page.get_by_role("button", name=re.compile("^Settings")).click()
-            assert "scripted-model" in page.locator("#llm-info").inner_text()
-            assert page.locator("#answer-mode").get_by_label("llm", exact=True).is_checked()
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "llm-answer.png"), full_page=True)
-            context.close()
-    finally:
-        scripted.close()
+        page.get_by_role("button", name=re.compile("^Settings")).click()
+        assert "scripted-model" in page.locator("#llm-info").inner_text()
+        assert page.locator("#answer-mode").get_by_label("llm", exact=True).is_checked()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "llm-answer.png"), full_page=True)
+        context.close()
 
 
 def test_api_answers_ten_concurrent_questions(app_url):

@@ -47,11 +47,6 @@ def answer_modes(settings: Settings) -> tuple[list[str], str]:
     return ["extractive"], "extractive"
 
 
-def _plain_history(turns: list[Message]) -> list[Message]:
-    """The conversation as plain text for the library (the chat shows rendered HTML)."""
-    return [{"role": t["role"], "content": t["content"]} for t in turns]
-
-
 def respond(
     settings: Settings, message: str, chat: list, turns: list[Message], mode: str, k: float, answer_mode: str
 ) -> Iterator[tuple]:
@@ -60,14 +55,15 @@ def respond(
     if not message:
         yield chat, "", gr.skip(), turns
         return
-    chat = [*chat, {"role": "user", "content": render.escape(message)}, {"role": "assistant", "content": ""}]
-    chat[-1]["content"] = render.render_pending("Searching the papers…")
+    # The chat shows rendered HTML; ``turns`` keeps the plain text the library reads as history.
+    pending = render.render_pending("Searching the papers…")
+    chat = [*chat, {"role": "user", "content": render.escape(message)}, {"role": "assistant", "content": pending}]
     yield chat, "", gr.skip(), turns
 
     written = ""
     try:
         for event in rag.ask_stream(
-            message, int(k), mode=mode, history=_plain_history(turns), answer_mode=answer_mode, settings=settings
+            message, int(k), mode=mode, history=turns, answer_mode=answer_mode, settings=settings
         ):
             if event.kind == "token":
                 written += event.text

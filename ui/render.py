@@ -10,10 +10,9 @@ import html
 import re
 from collections.abc import Sequence
 
+from rag.citations import CITATION
 from rag.summaries import Summary
 from rag.types import Answer, AnswerSentence, Paper, SearchHit, Source
-
-CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 def escape(text: str) -> str:
@@ -28,7 +27,7 @@ def link_citations(escaped: str) -> str:
     """Turn ``[1]`` / ``[1, 2]`` in already-escaped text into links to the source cards."""
 
     def replace(match: re.Match) -> str:
-        return "".join(citation_link(int(n)) for n in re.split(r"\s*,\s*", match.group(1)))
+        return "".join(citation_link(int(n)) for n in re.findall(r"\d+", match.group(1)))
 
     return CITATION.sub(replace, escaped)
 
@@ -97,9 +96,10 @@ def render_pending(text: str) -> str:
     return f'<div class="answer streaming"><p>{link_citations(escape(text))}</p><div class="meta">writing…</div></div>'
 
 
-def render_links(links: Sequence[str]) -> str:
+def render_links(links: Sequence[str], label: str = "code") -> str:
+    """External links (http/https only: a javascript: URL in an abstract stays text)."""
     return " ".join(
-        f'<a class="code" href="{escape(link)}" target="_blank" rel="noopener noreferrer">code ↗</a>'
+        f'<a class="code" href="{escape(link)}" target="_blank" rel="noopener noreferrer">{label} ↗</a>'
         for link in links
         if link.startswith(("http://", "https://"))
     )
@@ -145,14 +145,10 @@ def render_sources(answer: Answer | None) -> str:
 
 def render_paper(paper: Paper) -> str:
     """A paper from the browse tab, abstract in full."""
-    url = (
-        f' <a href="{escape(paper.url)}" target="_blank" rel="noopener noreferrer">paper ↗</a>'
-        if paper.url.startswith(("http://", "https://"))
-        else ""
-    )
+    url = render_links([paper.url], label="paper")
     return (
         f'<div class="source paper"><div class="source-head"><span class="title">{escape(paper.title)}</span></div>'
-        f'<div class="source-meta"><span class="file">{escape(paper.source)}</span>{url} {render_links(paper.links)}'
+        f'<div class="source-meta"><span class="file">{escape(paper.source)}</span> {url} {render_links(paper.links)}'
         f'</div><p class="abstract">{escape(paper.abstract)}</p></div>'
     )
 
@@ -196,7 +192,7 @@ def render_summary(summary: Summary) -> str:
         parts.append(f'<h3 class="theme">{escape(theme.name)}</h3><p>{body}</p>')
     parts.append('<h3>Papers</h3><ol class="papers">')
     for paper in summary.papers:
-        link = render_links([paper.url]).replace("code ↗", "link ↗") if paper.url else ""
+        link = render_links([paper.url], label="link")
         parts.append(
             f'<li class="source" id="ref-{paper.n}"><div class="source-head"><span class="badge">[{paper.n}]</span>'
             f'<span class="title">{escape(paper.title)}</span></div>'
