@@ -19,8 +19,8 @@ from pathlib import Path
 
 import rag
 from rag.embeddings import embed_query
-from rag.evaluation import percentile
-from rag.pipeline import get_engine
+from rag.engine import get_engine
+from rag.eval_metrics import percentile
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -21,9 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import rag  # noqa: E402
-from rag.answering import content_terms  # noqa: E402
 from rag.chunking import split_sentences  # noqa: E402
 from rag.evaluation import EvalConfig, load_questions, run_eval  # noqa: E402
+from rag.text import content_terms  # noqa: E402
 from tests.openai_server import Reply, ScriptedServer  # noqa: E402
 
 FABRICATED = "The authors also report that the method was first validated on hospital records from Brazil"
@@ -83,9 +83,9 @@ def main() -> None:
         llm_context_tokens=4096,
     )
     result = run_eval(questions, [EvalConfig(answer_mode="llm")], settings)
-    run = next(iter(result["runs"].values()))
-    sentences = [s for q in run["questions"] for s in q["sentences"]]
-    summary = run["summary"]
+    run = next(iter(result.runs.values()))
+    sentences = [s for q in run.questions for s in q["sentences"]]
+    summary = run.summary
     print(f"\n{'questions':28s} {summary['n']}")
     print(f"{'abstention accuracy':28s} {summary['abstention_accuracy']}")
     print(f"{'sentences supported':28s} {summary['overall'].get('supported')}")

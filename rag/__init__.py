@@ -2,47 +2,127 @@
 
 >>> from rag import search, ask
 >>> ask("What causes grokking?").to_dict()
+
+The public names load on first use, so `import rag` (and `rag --help`) stays fast: the
+embedding model, Chroma, llama-index and the OpenAI client are imported only by the
+functions that need them.
 """
 
-from rag.config import apply_offline_defaults
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from rag.offline import apply_offline_defaults
 
 # Before llama-index, tiktoken, Chroma or Gradio are imported anywhere.
 apply_offline_defaults()
 
 from rag.config import Settings, load_settings  # noqa: E402
-from rag.errors import RagError  # noqa: E402
-from rag.pipeline import (  # noqa: E402
-    AskEvent,
-    ask,
-    ask_stream,
-    get_engine,
-    get_paper,
-    ingest,
-    list_papers,
-    search,
-    status,
-    summarize,
-)
-from rag.types import Answer, Citation, Paper, SearchHit, SearchResults, Source  # noqa: E402
+from rag.errors import ConfigError, IndexEmptyError, LLMError, NotFoundError, RagError, StoreError  # noqa: E402
+
+_LAZY = {
+    "ask": "rag.pipeline",
+    "ask_stream": "rag.pipeline",
+    "get_paper": "rag.pipeline",
+    "ingest": "rag.pipeline",
+    "list_papers": "rag.pipeline",
+    "search": "rag.pipeline",
+    "status": "rag.pipeline",
+    "summarize": "rag.pipeline",
+    "check_question": "rag.pipeline",
+    "get_engine": "rag.engine",
+    "describe_llm": "rag.llm",
+    "llm_configured": "rag.llm",
+    "CITATION": "rag.text",
+    "Answer": "rag.types",
+    "AnswerSentence": "rag.types",
+    "AskEvent": "rag.types",
+    "AskOptions": "rag.types",
+    "Citation": "rag.types",
+    "Hit": "rag.types",
+    "IndexStatus": "rag.types",
+    "Notice": "rag.types",
+    "Paper": "rag.types",
+    "SearchResults": "rag.types",
+    "Summary": "rag.types",
+    "Theme": "rag.types",
+    "RETRIEVAL_MODES": "rag.types",
+    "ANSWER_MODES": "rag.types",
+    "AnswerMode": "rag.types",
+    "RetrievalMode": "rag.types",
+    "IngestReport": "rag.ingestion",
+}
 
 __all__ = [
+    "ANSWER_MODES",
+    "CITATION",
+    "RETRIEVAL_MODES",
     "Answer",
+    "AnswerMode",
+    "AnswerSentence",
     "AskEvent",
+    "AskOptions",
     "Citation",
+    "ConfigError",
+    "Hit",
+    "IndexEmptyError",
+    "IndexStatus",
+    "IngestReport",
+    "LLMError",
+    "NotFoundError",
+    "Notice",
     "Paper",
     "RagError",
-    "SearchHit",
+    "RetrievalMode",
     "SearchResults",
     "Settings",
-    "Source",
+    "StoreError",
+    "Summary",
+    "Theme",
     "ask",
     "ask_stream",
+    "check_question",
+    "describe_llm",
     "get_engine",
     "get_paper",
     "ingest",
     "list_papers",
+    "llm_configured",
     "load_settings",
     "search",
     "status",
     "summarize",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from rag.engine import get_engine
+    from rag.ingestion import IngestReport
+    from rag.llm import describe_llm, llm_configured
+    from rag.pipeline import ask, ask_stream, check_question, get_paper, ingest, list_papers, search, status, summarize
+    from rag.text import CITATION
+    from rag.types import (
+        ANSWER_MODES,
+        RETRIEVAL_MODES,
+        Answer,
+        AnswerMode,
+        AnswerSentence,
+        AskEvent,
+        AskOptions,
+        Citation,
+        Hit,
+        IndexStatus,
+        Notice,
+        Paper,
+        RetrievalMode,
+        SearchResults,
+        Summary,
+        Theme,
+    )

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answering import content_terms
 from rag.chunking import split_sentences
 from rag.embeddings import embed_texts
 from rag.store import StoredSentence
-from rag.types import AnswerSentence, Source
+from rag.text import CITATION, content_terms
+from rag.types import AnswerSentence, Hit
 
-CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 LEADING_CITATIONS = re.compile(r"^(\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
 COSINE_WEIGHT = 0.5
 BEST_SENTENCES = 3
@@ -72,7 +71,7 @@ def support_score(vector: np.ndarray, words: set[str], evidence: list[StoredSent
 
 
 def check_answer(
-    text: str, sources: list[Source], evidence: dict[str, list[StoredSentence]], embed_model, threshold: float
+    text: str, sources: list[Hit], evidence: dict[str, list[StoredSentence]], embed_model, threshold: float
 ) -> CheckedAnswer:
     by_number = {source.n: source for source in sources}
     pieces = split_cited_sentences(text)

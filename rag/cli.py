@@ -1,4 +1,8 @@
-"""The `rag` command line: a few lines over each public library function."""
+"""The `rag` command line: a few lines over each public library function.
+
+Only argparse and the light parts of `rag` load before a command runs, so `rag --help`
+answers at once; each command imports what it needs.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 
 import rag
 from rag.errors import RagError
+from rag.types import ANSWER_MODES, RETRIEVAL_MODES
 
 
 def _print_json(value) -> None:
@@ -117,29 +122,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = rag.load_settings()
     questions = load_questions(args.questions)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    ks = [int(k) for k in args.k.split(",")] if args.k else [settings.ask_k]
+    ks = [int(k) for k in args.k.split(",")] if args.k else [settings.retrieval.ask_k]
     answer_modes = [a.strip() for a in args.answer_modes.split(",") if a.strip()]
     configs = [EvalConfig(mode=m, k=k, answer_mode=a) for m in modes for k in ks for a in answer_modes]
     result = run_eval(questions, configs, settings, progress=_ProgressBar("evaluating", unit="question"))
-    if len(ks) == 1 and len(answer_modes) == 1:  # key runs by mode alone when nothing else is compared
-        result["runs"] = {run["config"]["mode"]: run for run in result["runs"].values()}
     report = write_report(result, args.out, args.questions)
     if args.json:
-        _print_json({name: run["summary"] for name, run in result["runs"].items()})
+        _print_json({name: run.summary for name, run in result.runs.items()})
     else:
         print(f"report: {report}")
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    _print_json(rag.status())
+    _print_json(rag.status().to_dict())
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag.server import serve
+    # The app (UI + HTTP API) lives outside the library, in the `ui` package; the library
+    # finds it through the entry point it registers, so `rag` never imports `ui`.
+    from importlib.metadata import entry_points
 
-    serve(host=args.host, port=args.port, auth=args.auth)
+    apps = entry_points(group="rag.apps", name="serve")
+    if not apps:
+        raise rag.RagError("no app is installed for `rag serve`; run `make install`")
+    next(iter(apps)).load()(host=args.host, port=args.port, auth=args.auth)
     return 0
 
 
@@ -155,19 +163,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     def retrieval_options(p: argparse.ArgumentParser, k_default: int | None) -> None:
         p.add_argument("-k", type=int, default=k_default, help="number of papers")
-        p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None, help="retrieval mode")
+        p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None, help="retrieval mode (default: retrieval_mode)")
         p.add_argument("--source", default=None, help="only papers from this corpus file (e.g. 000_x.txt)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = commands.add_parser("search", help="find papers")
     p.add_argument("query")
-    retrieval_options(p, 10)
+    retrieval_options(p, None)
     p.set_defaults(func=cmd_search)
 
     p = commands.add_parser("ask", help="answer a question with citations")
     p.add_argument("question")
     retrieval_options(p, None)
-    p.add_argument("--answer-mode", choices=["auto", "extractive", "llm"], default=None, help="default: auto")
+    p.add_argument("--answer-mode", choices=ANSWER_MODES, default=None, help="default: auto")
     p.add_argument("--stream", action="store_true", help="print the LLM's answer as it is written")
     p.set_defaults(func=cmd_ask)
 
@@ -175,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("topic")
     p.add_argument("--max-papers", type=int, default=None, help="most on-topic papers to include (default 30)")
     p.add_argument("--format", choices=["md", "json"], default="md", help="Markdown (default) or JSON")
-    p.add_argument("--answer-mode", choices=["auto", "extractive", "llm"], default=None, help="default: auto")
+    p.add_argument("--answer-mode", choices=ANSWER_MODES, default=None, help="default: auto")
     p.add_argument("--out", default=None, help="write to this file instead of stdout")
     p.set_defaults(func=cmd_summarize)
 

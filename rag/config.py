@@ -1,15 +1,15 @@
-"""One settings object for the whole project.
+"""One settings tree for the whole project, grouped by concern.
 
 Values come from, in rising priority: the defaults below, an optional TOML file
-(``RAG_CONFIG`` or ``./rag.toml``), then environment variables named ``RAG_<FIELD>``
-(e.g. ``RAG_CHROMA_URL``). Every layer (CLI, API, UI, eval) reads this object and
-nothing else.
+(``RAG_CONFIG`` or ``./rag.toml``; flat keys or ``[group]`` tables), then environment
+variables named ``RAG_<FIELD>`` (e.g. ``RAG_CHROMA_URL``), then explicit overrides. Field
+names are unique across groups, so every one has a flat name. Every threshold lives here,
+with a note on how it was measured; no module keeps its own.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -20,53 +20,109 @@ from rag.errors import ConfigError
 
 ENV_PREFIX = "RAG_"
 DEFAULT_CONFIG_FILE = "rag.toml"
+LOCAL_MODEL_NAME = "all-MiniLM-L6-v2-int8-onnx"
 
 
 @dataclass(frozen=True)
-class Settings:
-    """All tunable behaviour, with the defaults a fresh clone runs with."""
-
+class StoreSettings:
     # Where the corpus is read from when `rag ingest` gets no paths.
     corpus_paths: tuple[str, ...] = ("data",)
-    # Local state (embedded Chroma, ingest manifest); git-ignored.
+    # Local state (embedded Chroma, LLM cache); git-ignored.
     data_dir: str = ".rag"
     # Chroma collection name; chunks go here, sentences into "<name>_sentences".
     collection: str = "papers"
     # When set (e.g. http://127.0.0.1:8000) a Chroma server is used instead of the embedded store.
     chroma_url: str = ""
 
+
+@dataclass(frozen=True)
+class EmbeddingSettings:
     # "local": all-MiniLM-L6-v2 (int8 ONNX, runs offline). "openai": an OpenAI-compatible endpoint.
     embed_backend: str = "local"
     embed_model: str = "text-embedding-3-small"
     embed_base_url: str = ""
     embed_api_key: str = field(default="", repr=False)
     embed_batch_size: int = 32
-
     # Token budgets counted with tiktoken cl100k_base. Abstracts here are 207/296/359
     # tokens at p10/p50/p90 (title included), so 384 keeps about nine in ten in one chunk.
     chunk_tokens: int = 384
     chunk_overlap: int = 48
 
+    @property
+    def name(self) -> str:
+        """What the collection records; two settings with the same name produce comparable vectors."""
+        if self.embed_backend == "local":
+            return f"local:{LOCAL_MODEL_NAME}"
+        return f"openai:{self.embed_model}@{self.embed_base_url or 'https://api.openai.com/v1'}"
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
     retrieval_mode: str = "hybrid"
     search_k: int = 10
     ask_k: int = 5
     # Chunks fetched per retriever before fusion and per-paper grouping.
     candidates: int = 40
 
-    # Abstain when the best sentence scores below this (cosine + 0.35 x query-term overlap).
-    # On eval/questions.jsonl: answerable questions score >= 0.529, unanswerable ones <= 0.271
-    # (<= 0.496 before the unknown-name rule). See README, "Abstention".
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    # "auto": the LLM when llm_model is set, else extractive. "extractive" or "llm" force one.
+    answer_mode: str = "auto"
+    # A longer question is a pasted document, not a question.
+    max_question_chars: int = 4000
+    # Abstain when the best sentence scores below this (cosine + lexical_weight x query-term
+    # overlap). On eval/questions.jsonl: answerable questions score >= 0.529, unanswerable
+    # ones <= 0.271 (<= 0.496 before the unknown-name rule). See README, "Abstention".
     abstain_threshold: float = 0.45
+    # Evidence this strong wins over an unknown name (the name may be a synonym or a typo):
+    # the unknown-name questions of the eval score <= 0.496, answerable ones up to 0.85.
+    unknown_name_override: float = 0.70
+    # Weight of query-term overlap next to cosine similarity: exact terms (model names,
+    # datasets, numbers) matter in paper questions and MiniLM underweights them. 0.35 gave
+    # the best factoid must_include on the eval (0.2-0.5 tried).
+    lexical_weight: float = 0.35
+    # A sentence joins the answer only if it scores within this fraction of the best one.
+    relative_floor: float = 0.8
+    # Sentences this similar to one already chosen repeat it (near-duplicate abstracts).
+    redundancy_cosine: float = 0.92
+    # Answer size from the eval: 5 sentences, 3 per paper maximised citation recall without
+    # lowering factoid precision.
     max_answer_sentences: int = 5
     max_sentences_per_paper: int = 3
 
-    # Subfield summaries: at most this many on-topic papers, chosen from summary_candidates
-    # retrieved chunks per retriever.
+
+@dataclass(frozen=True)
+class SummarySettings:
+    # At most this many on-topic papers, chosen from summary_candidates chunks per retriever.
     summary_max_papers: int = 30
     summary_candidates: int = 120
+    # A paper is on topic when it holds at least min_coverage of the topic's words
+    # (IDF-weighted) and its best sentence scores at least relative_score of the best
+    # paper's; or it holds full_coverage of the words whatever its sentences score.
+    # Set on the 20 synthesis questions (bench/summaries.py).
+    min_coverage: float = 0.35
+    relative_score: float = 0.75
+    full_coverage: float = 0.9
+    # The topic is covered only if some paper holds covered_min_coverage of its words or
+    # matches it at covered_strong_match: "protein folding" retrieves a protein
+    # language-model paper (0.57, half the words) and none mentions folding.
+    covered_min_coverage: float = 0.7
+    covered_strong_match: float = 0.75
+    # Sentences this similar to one already quoted add nothing.
+    redundant_cosine: float = 0.9
+    max_sentences_per_theme: int = 6
+    max_themes: int = 5
+    # Shorter sentences are usually splitting debris ("Training in low rank, i.e.").
+    min_sentence_words: int = 8
+    # "we propose to address these limitations" needs the sentence before it unless it is long.
+    vague_min_words: int = 12
+    # What a paper did, not the background it starts from, makes the better summary sentence.
+    contribution_bonus: float = 0.2
 
-    # "auto": the LLM when llm_model is set, else extractive. "extractive" or "llm" force one.
-    answer_mode: str = "auto"
+
+@dataclass(frozen=True)
+class LLMSettings:
     # OpenAI-compatible LLM; an empty llm_model means the extractive default.
     llm_base_url: str = ""
     llm_model: str = ""
@@ -79,32 +135,77 @@ class Settings:
     llm_retries: int = 2
     llm_cache: bool = True
     # A generated sentence counts as supported by a cited paper at or above this score
-    # (0.5 x best sentence cosine + 0.5 x content-word overlap). See README, "Citation checks".
+    # (0.5 x best sentence cosine + 0.5 x content-word overlap). Hand-written faithful
+    # restatements scored 0.63-0.93 and invented claims 0.15-0.46. See README, "Citation checks".
     support_threshold: float = 0.55
 
+
+@dataclass(frozen=True)
+class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 7860
     # Chat turns (and summaries) the UI runs at once; more wait in Gradio's queue.
     ui_concurrency: int = 4
+    # "user:pass"; required to serve on anything but a loopback address.
+    auth: str = field(default="", repr=False)
+
+
+GROUPS = {
+    "store": StoreSettings,
+    "embedding": EmbeddingSettings,
+    "retrieval": RetrievalSettings,
+    "answer": AnswerSettings,
+    "summary": SummarySettings,
+    "llm": LLMSettings,
+    "server": ServerSettings,
+}
+SECRETS = {"embed_api_key", "llm_api_key", "auth"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All tunable behaviour, with the defaults a fresh clone runs with."""
+
+    store: StoreSettings = StoreSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    summary: SummarySettings = SummarySettings()
+    llm: LLMSettings = LLMSettings()
+    server: ServerSettings = ServerSettings()
 
     @property
     def chroma_path(self) -> Path:
-        return Path(self.data_dir) / "chroma"
+        return Path(self.store.data_dir) / "chroma"
 
     @property
     def sentence_collection(self) -> str:
-        return f"{self.collection}_sentences"
+        return f"{self.store.collection}_sentences"
 
     def replace(self, **changes: Any) -> Settings:
-        return dataclasses.replace(self, **changes)
+        """A copy with some fields changed, by flat name: ``settings.replace(ask_k=3)``."""
+        by_group: dict[str, dict[str, Any]] = {}
+        for name, value in changes.items():
+            by_group.setdefault(group_of(name), {})[name] = value
+        return dataclasses.replace(self, **{g: dataclasses.replace(getattr(self, g), **v) for g, v in by_group.items()})
+
+    def flat(self) -> dict[str, Any]:
+        return {name: value for group in GROUPS for name, value in dataclasses.asdict(getattr(self, group)).items()}
 
     def public_dict(self) -> dict[str, Any]:
-        """Settings safe to show or log: API keys are masked."""
-        shown = dataclasses.asdict(self)
-        for name in shown:
-            if name.endswith("api_key") and shown[name]:
-                shown[name] = "***"
-        return shown
+        """Settings safe to show or log: secrets are masked."""
+        return {name: ("***" if name in SECRETS and value else value) for name, value in self.flat().items()}
+
+
+def _field_groups() -> dict[str, str]:
+    return {f.name: group for group, cls in GROUPS.items() for f in fields(cls)}
+
+
+def group_of(name: str) -> str:
+    group = _field_groups().get(name)
+    if group is None:
+        raise ConfigError(f"unknown setting {name!r}")
+    return group
 
 
 def _coerce(name: str, raw: Any, default: Any) -> Any:
@@ -130,15 +231,19 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"config file {path}: {exc}") from None
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        # [retrieval] tables and flat keys both work; the table name is only documentation.
+        flat.update(value if key in GROUPS and isinstance(value, dict) else {key: value})
+    return flat
 
 
 def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
     """Build Settings from defaults, the TOML file, RAG_* env vars, then explicit overrides."""
-    defaults = Settings()
-    known = {f.name: getattr(defaults, f.name) for f in fields(Settings)}
+    known = Settings().flat()
     values: dict[str, Any] = {}
 
     path = config_file or os.environ.get(f"{ENV_PREFIX}CONFIG")
@@ -162,42 +267,30 @@ def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides
         values["llm_base_url"] = os.environ["OPENAI_BASE_URL"]
 
     values.update({k: v for k, v in overrides.items() if v is not None})
-    settings = Settings(**values)
+    settings = Settings().replace(**values)
     _validate(settings)
     return settings
 
 
 def _validate(settings: Settings) -> None:
-    if settings.embed_backend not in {"local", "openai"}:
-        raise ConfigError(f"setting 'embed_backend': expected 'local' or 'openai', got {settings.embed_backend!r}")
-    if settings.retrieval_mode not in {"hybrid", "dense", "bm25"}:
-        raise ConfigError(f"setting 'retrieval_mode': expected hybrid, dense or bm25, got {settings.retrieval_mode!r}")
-    if settings.answer_mode not in {"auto", "extractive", "llm"}:
-        raise ConfigError(f"setting 'answer_mode': expected auto, extractive or llm, got {settings.answer_mode!r}")
-    if settings.llm_max_tokens >= settings.llm_context_tokens:
+    if settings.embedding.embed_backend not in {"local", "openai"}:
+        raise ConfigError(
+            f"setting 'embed_backend': expected 'local' or 'openai', got {settings.embedding.embed_backend!r}"
+        )
+    if settings.retrieval.retrieval_mode not in {"hybrid", "dense", "bm25"}:
+        raise ConfigError(
+            f"setting 'retrieval_mode': expected hybrid, dense or bm25, got {settings.retrieval.retrieval_mode!r}"
+        )
+    if settings.answer.answer_mode not in {"auto", "extractive", "llm"}:
+        raise ConfigError(
+            f"setting 'answer_mode': expected auto, extractive or llm, got {settings.answer.answer_mode!r}"
+        )
+    if settings.llm.llm_max_tokens >= settings.llm.llm_context_tokens:
         raise ConfigError("settings 'llm_max_tokens'/'llm_context_tokens': the answer must fit in the context")
-    if len(settings.collection) < 3:
+    if len(settings.store.collection) < 3:
         raise ConfigError("setting 'collection': Chroma needs a name of at least 3 characters")
-    if not 0 <= settings.chunk_overlap < settings.chunk_tokens:
+    if not 0 <= settings.embedding.chunk_overlap < settings.embedding.chunk_tokens:
         raise ConfigError("settings 'chunk_overlap'/'chunk_tokens': need 0 <= overlap < tokens")
 
 
-def apply_offline_defaults() -> None:
-    """Make every library we use work without internet, before any of them is imported.
-
-    Set in code (not only in the README) so a notebook or a test gets the same behaviour.
-    """
-    spec = importlib.util.find_spec("llama_index.core")
-    if spec is not None and spec.submodule_search_locations:
-        # llama-index-core ships cl100k_base/o200k_base under tiktoken's cache names.
-        cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
-        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(cache))
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    # NLTK_DATA is deliberately left alone: llama-index finds its bundled NLTK data only
-    # when it is unset.
-
-
-__all__ = ["Settings", "apply_offline_defaults", "load_settings"]
+__all__ = ["Settings", "group_of", "load_settings"]

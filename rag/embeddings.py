@@ -22,10 +22,9 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from rag.config import Settings
+from rag.config import LOCAL_MODEL_NAME, EmbeddingSettings
 from rag.errors import EmbeddingError
 
-LOCAL_MODEL_NAME = "all-MiniLM-L6-v2-int8-onnx"
 LOCAL_DIMENSION = 384
 # MiniLM was trained on 256 wordpieces; longer inputs are truncated.
 LOCAL_MAX_WORDPIECES = 256
@@ -125,14 +124,7 @@ class LocalMiniLMEmbedding(BaseEmbedding):
         return self._get_query_embedding(query)
 
 
-def embedding_name(settings: Settings) -> str:
-    """What the collection records; two settings with the same name produce comparable vectors."""
-    if settings.embed_backend == "local":
-        return f"local:{LOCAL_MODEL_NAME}"
-    return f"openai:{settings.embed_model}@{settings.embed_base_url or 'https://api.openai.com/v1'}"
-
-
-def build_embedding(settings: Settings) -> BaseEmbedding:
+def build_embedding(settings: EmbeddingSettings) -> BaseEmbedding:
     if settings.embed_backend == "local":
         return LocalMiniLMEmbedding(embed_batch_size=settings.embed_batch_size)
     if not settings.embed_base_url:

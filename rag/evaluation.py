@@ -8,16 +8,27 @@ Gold titles are matched to indexed papers by normalized title.
 from __future__ import annotations
 
 import json
-import math
-import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rag.config import Settings
 from rag.corpus import normalize_title
+from rag.engine import get_engine
 from rag.errors import RagError
-from rag.pipeline import ask, get_engine, search
+from rag.eval_metrics import (
+    citation_precision,
+    citation_recall,
+    mean,
+    must_include_rate,
+    ndcg_at,
+    percentile,
+    recall_at,
+    reciprocal_rank,
+)
+from rag.pipeline import ask, search
+from rag.types import IndexStatus
 
 KINDS = ("factoid", "synthesis", "unanswerable")
 RETRIEVAL_DEPTH = 20
@@ -79,67 +90,6 @@ def load_questions(path: str | Path) -> list[Question]:
     return questions
 
 
-# --- metrics (pure functions; tests pin them on hand-computed cases) -------------------------
-def recall_at(ranked: Sequence[str], gold: set[str], k: int) -> float | None:
-    """Share of gold items in the top k; None when there is no gold (not applicable)."""
-    if not gold:
-        return None
-    return len(set(ranked[:k]) & gold) / len(gold)
-
-
-def reciprocal_rank(ranked: Sequence[str], gold: set[str]) -> float | None:
-    if not gold:
-        return None
-    return next((1 / rank for rank, item in enumerate(ranked, start=1) if item in gold), 0.0)
-
-
-def ndcg_at(ranked: Sequence[str], gold: set[str], k: int) -> float | None:
-    """Binary-relevance nDCG; duplicates in the ranking count once."""
-    if not gold:
-        return None
-    seen: set[str] = set()
-    dcg = 0.0
-    for rank, item in enumerate(ranked[:k], start=1):
-        if item in gold and item not in seen:
-            dcg += 1 / math.log2(rank + 1)
-        seen.add(item)
-    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
-    return dcg / ideal
-
-
-def citation_precision(cited: Sequence[str], gold: set[str]) -> float | None:
-    """Share of distinct cited papers that are gold; None when nothing is cited or there is no gold."""
-    distinct = set(cited)
-    if not distinct or not gold:
-        return None
-    return len(distinct & gold) / len(distinct)
-
-
-def citation_recall(cited: Sequence[str], gold: set[str]) -> float | None:
-    if not gold:
-        return None
-    return len(set(cited) & gold) / len(gold)
-
-
-def must_include_rate(answer: str, strings: Sequence[str]) -> float | None:
-    if not strings:
-        return None
-    lowered = answer.lower()
-    return sum(1 for s in strings if s.lower() in lowered) / len(strings)
-
-
-def mean(values: Sequence[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return round(statistics.fmean(present), 4) if present else None
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 2)
-
-
 # --- running ---------------------------------------------------------------------------------
 @dataclass
 class QuestionResult:
@@ -189,9 +139,8 @@ def evaluate_question(
     gold, unknown = _gold_ids(question, known)
     hits = search(question.question, k=RETRIEVAL_DEPTH, mode=config.mode, settings=settings)
     ranked = [h.paper_id for h in hits]
-    answer = ask(
-        question.question, k=config.k, mode=config.mode, answer_mode=config.answer_mode, settings=settings
-    ).to_dict()
+    result = ask(question.question, k=config.k, mode=config.mode, answer_mode=config.answer_mode, settings=settings)
+    answer = result.to_dict()
     cited = [c["paper_id"] for c in answer["citations"]]
     answerable = question.kind != "unanswerable"
     metrics: dict[str, float | None] = {
@@ -207,7 +156,7 @@ def evaluate_question(
         "supported": mean([1.0 if s["supported"] else 0.0 for s in answer["sentences"]]),
         # Share of the citations the answerer wrote that name a real source (LLM answers can invent [9]).
         "citation_validity": _validity(answer),
-        "llm_fallback": 1.0 if "LLM unavailable" in answer.get("notice", "") else 0.0,
+        "llm_fallback": 1.0 if result.fallback else 0.0,
         "abstention_correct": 1.0 if answer["abstained"] == (not answerable) else 0.0,
         "latency_ms": answer["timings_ms"].get("total"),
     }
@@ -243,16 +192,40 @@ def summarize(results: list[QuestionResult]) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class EvalRun:
+    """One configuration of ``rag eval``: its settings, summary metrics and per-question rows."""
+
+    config: EvalConfig
+    summary: dict[str, Any]
+    questions: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"config": self.config.__dict__, "summary": self.summary, "questions": self.questions}
+
+
+@dataclass
+class EvalResult:
+    index: IndexStatus
+    runs: dict[str, EvalRun]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index.to_dict(), "runs": {name: run.to_dict() for name, run in self.runs.items()}}
+
+
 def run_eval(
     questions: list[Question],
     configs: list[EvalConfig],
     settings: Settings,
     progress: Callable[[int, int], None] | None = None,
-) -> dict:
-    """Score every question under every configuration. Deterministic for a fixed index."""
+) -> EvalResult:
+    """Score every question under every configuration. Deterministic for a fixed index.
+
+    Runs are named by retrieval mode alone when nothing else (k, answer mode) varies."""
     engine = get_engine(settings)
-    known = {normalize_title(n.metadata["title"]): n.metadata["paper_id"] for n in engine.retriever.nodes}
+    known = engine.snapshot.titles
     total, done = len(questions) * len(configs), 0
+    by_mode = len({(c.k, c.answer_mode) for c in configs}) == 1
     runs = {}
     for config in configs:
         results = []
@@ -261,9 +234,6 @@ def run_eval(
             done += 1
             if progress:
                 progress(done, total)
-        runs[config.name] = {
-            "config": config.__dict__,
-            "summary": summarize(results),
-            "questions": [r.to_dict() for r in results],
-        }
-    return {"index": engine.store.stats(), "runs": runs}
+        name = config.mode if by_mode else config.name
+        runs[name] = EvalRun(config, summarize(results), [r.to_dict() for r in results])
+    return EvalResult(engine.store.stats(), runs)

@@ -1,17 +1,29 @@
-"""Generated answers: prompt within the token budget, call the LLM, verify every citation."""
+"""The LLM answerer: prompt within the token budget, call the LLM, verify every citation.
+
+Failures raise :class:`LLMError`; :mod:`rag.answerers` turns them into the extractive
+answer with a notice, in one place.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from rag.chunking import count_tokens
 from rag.citations import check_answer
 from rag.config import Settings
 from rag.errors import LLMError
+from rag.evidence import Evidence
+from rag.extractive import abstention
 from rag.llm import ChatClient
-from rag.prompts import NOT_IN_CORPUS, answer_messages, rewrite_messages
+from rag.prompts import NOT_IN_CORPUS, answer_messages, rewrite_messages, summary_messages
 from rag.store import StoredSentence
-from rag.types import Answer, Citation, Source
+from rag.types import Answer, AskEvent, Citation, Hit, Notice, Theme
+
+if TYPE_CHECKING:
+    from rag.engine import Engine
+    from rag.summary_select import Candidate
 
 # tiktoken's cl100k_base only approximates other models' tokenizers; keep a margin.
 TOKENIZER_MARGIN = 0.9
@@ -29,23 +41,24 @@ def message_tokens(messages: list[dict[str, str]]) -> int:
 
 
 def fit_prompt(
-    question: str, sources: list[Source], history: list[dict[str, str]], settings: Settings
-) -> tuple[list[dict[str, str]], list[Source]]:
+    question: str, sources: list[Hit], history: list[dict[str, str]], settings: Settings
+) -> tuple[list[dict[str, str]], list[Hit]]:
     """The largest prompt that fits: all of the question, as much recent history and as many
     sources (best first) as the context window allows, with room left for the answer."""
-    budget = int(settings.llm_context_tokens * TOKENIZER_MARGIN) - settings.llm_max_tokens
+    context = settings.llm.llm_context_tokens
+    budget = int(context * TOKENIZER_MARGIN) - settings.llm.llm_max_tokens
     history = list(history)
     while message_tokens(answer_messages(question, [], history)) > budget and history:
         history.pop(0)  # oldest turns go first
     if message_tokens(answer_messages(question, [], history)) > budget:
-        raise LLMError(f"the question alone exceeds the model's {settings.llm_context_tokens}-token context")
-    kept: list[Source] = []
+        raise LLMError(f"the question alone exceeds the model's {context}-token context")
+    kept: list[Hit] = []
     for source in sources:
         if message_tokens(answer_messages(question, [*kept, source], history)) > budget:
             break
         kept.append(source)
     if not kept:
-        raise LLMError(f"no source fits in the model's {settings.llm_context_tokens}-token context")
+        raise LLMError(f"no source fits in the model's {context}-token context")
     return answer_messages(question, kept, history), kept
 
 
@@ -60,18 +73,19 @@ def is_refusal(text: str) -> bool:
 
 
 def verified_answer(
-    text: str, sources: list[Source], evidence: dict[str, list[StoredSentence]], embed_model, settings: Settings
+    text: str, sources: list[Hit], evidence: dict[str, list[StoredSentence]], embed_model, settings: Settings
 ) -> Answer:
     """Turn the model's text into an Answer whose citations all name a source."""
-    checked = check_answer(text, sources, evidence, embed_model, settings.support_threshold)
+    checked = check_answer(text, sources, evidence, embed_model, settings.llm.support_threshold)
     if not checked.cited and (is_refusal(text) or not checked.sentences):
         return Answer(answer=NOT_IN_CORPUS, abstained=True, citations=[], sources=sources, mode="llm")
     by_number = {s.n: s for s in sources}
     notices = []
     if checked.invalid:
-        notices.append(f"removed citation(s) to nonexistent source(s): {', '.join(f'[{n}]' for n in checked.invalid)}")
+        listed = ", ".join(f"[{n}]" for n in checked.invalid)
+        notices.append(Notice("invalid_citations", f"removed citation(s) to nonexistent source(s): {listed}"))
     if not checked.cited:
-        notices.append("the model cited no source, so no sentence of this answer is verified")
+        notices.append(Notice("uncited_answer", "the model cited no source, so no sentence of this answer is verified"))
     return Answer(
         answer=checked.text,
         abstained=False,
@@ -79,6 +93,61 @@ def verified_answer(
         sources=sources,
         mode="llm",
         sentences=checked.sentences,
-        notice="; ".join(notices),
+        notices=notices,
         invalid_citations=checked.invalid,
     )
+
+
+class LLMAnswerer:
+    """Answers with the configured OpenAI-compatible model, from the same evidence as the quotes."""
+
+    mode = "llm"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def standalone_question(self, question: str, history: list[dict[str, str]]) -> tuple[str, list[Notice]]:
+        return (rewrite_question(self.engine.chat, question, history) if history else question), []
+
+    def answer(self, evidence: Evidence, history: list[dict[str, str]], stream: bool) -> Iterator[AskEvent]:
+        # Weak evidence: abstain without spending an LLM call on it.
+        if not evidence.answerable:
+            yield AskEvent("answer", answer=abstention(evidence))
+            return
+        settings = self.engine.settings
+        messages, sources = fit_prompt(evidence.question, evidence.sources(), history, settings)
+        chat = self.engine.chat
+        parts = []
+        for piece in chat.stream(messages) if stream else [chat.complete(messages)]:
+            parts.append(piece)
+            if stream:
+                yield AskEvent("token", piece)
+        answer = verified_answer("".join(parts), sources, evidence.sentences, self.engine.embed_model, settings)
+        yield AskEvent("answer", answer=answer)
+
+    def write_theme(
+        self, topic: str, theme: Theme, members: list[Candidate], number: dict[str, int]
+    ) -> tuple[Theme, list[Notice]]:
+        """Ask the LLM for the theme's name and paragraph, then verify each cited sentence."""
+        sources = [
+            Hit(
+                paper_id=c.paper_id,
+                title=c.title,
+                score=c.relevance,
+                text=" ".join(s.text for s in c.sentences),
+                n=number[c.paper_id],
+                sentences=tuple(s.text for s in c.sentences),
+            )
+            for c in members
+        ]
+        reply = self.engine.chat.complete(summary_messages(topic, sources)).strip()
+        first, _, rest = reply.partition("\n")
+        name = theme.name
+        if first.lower().startswith("theme:"):
+            name, reply = first.split(":", 1)[1].strip().strip("*#") or theme.name, rest.strip()
+        evidence = {c.paper_id: c.sentences for c in members}
+        threshold = self.engine.settings.llm.support_threshold
+        checked = check_answer(reply, sources, evidence, self.engine.embed_model, threshold)
+        if not checked.sentences:
+            raise LLMError("the model wrote nothing for a theme")
+        return Theme(name=name, papers=theme.papers, sentences=checked.sentences), []

@@ -14,19 +14,18 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import openai
-
-from rag.config import Settings
+from rag.config import LLMSettings, Settings
 from rag.errors import ConfigError, LLMError
 
 OPENAI_URL = "https://api.openai.com/v1"
 
 
 def llm_configured(settings: Settings) -> bool:
-    return bool(settings.llm_model)
+    """Whether an LLM answers questions when the answer mode is "auto"."""
+    return bool(settings.llm.llm_model)
 
 
-def resolve_base_url(settings: Settings) -> str:
+def resolve_base_url(settings: LLMSettings) -> str:
     """The server to talk to. OpenAI's own is used only when nothing else is configured and a key is."""
     if settings.llm_base_url:
         return settings.llm_base_url
@@ -43,19 +42,21 @@ def describe_llm(settings: Settings) -> str:
     if not llm_configured(settings):
         return "none configured (extractive answers; set RAG_LLM_MODEL and RAG_LLM_BASE_URL)"
     try:
-        where = resolve_base_url(settings)
+        where = resolve_base_url(settings.llm)
     except ConfigError as exc:
-        return f"{settings.llm_model} (misconfigured: {exc})"
+        return f"{settings.llm.llm_model} (misconfigured: {exc})"
     # A base URL may carry credentials (https://user:token@host); those stay out of the page too.
-    return f"{settings.llm_model} at {re.sub(r'//[^/@]*@', '//', where)}"
+    return f"{settings.llm.llm_model} at {re.sub(r'//[^/@]*@', '//', where)}"
 
 
 class ChatClient:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: LLMSettings, data_dir: str) -> None:
+        import openai
+
         self.model = settings.llm_model
         self.base_url = resolve_base_url(settings)
         self.max_tokens = settings.llm_max_tokens
-        self.cache_dir = Path(settings.data_dir) / "llm_cache" if settings.llm_cache else None
+        self.cache_dir = Path(data_dir) / "llm_cache" if settings.llm_cache else None
         self._client = openai.OpenAI(
             base_url=self.base_url,
             # Local servers need no key, but the client insists on one.
@@ -93,6 +94,8 @@ class ChatClient:
 
     # --- calls ---------------------------------------------------------------------------
     def _error(self, exc: Exception) -> LLMError:
+        import openai
+
         where = f"the LLM server at {self.base_url} (model {self.model!r})"
         if isinstance(exc, openai.APITimeoutError):
             return LLMError(f"{where} did not answer within the timeout")
@@ -105,6 +108,8 @@ class ChatClient:
         return LLMError(f"{where} sent a response that is not a valid chat completion ({type(exc).__name__})")
 
     def complete(self, messages: list[dict[str, str]]) -> str:
+        import openai
+
         cached = self._cached(messages)
         if cached is not None:
             return cached
@@ -124,6 +129,8 @@ class ChatClient:
 
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         """Yield text as it arrives; a cache hit arrives in one piece."""
+        import openai
+
         cached = self._cached(messages)
         if cached is not None:
             yield cached

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rag.evaluation import KINDS
+from rag.evaluation import KINDS, EvalResult
 
 SUMMARY_ROWS = [
     ("factoid", "recall@1"),
@@ -35,8 +35,8 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def summary_table(result: dict) -> str:
-    names = list(result["runs"])
+def summary_table(result: EvalResult) -> str:
+    names = list(result.runs)
     base = names[0]
     header = (
         "| kind | metric | "
@@ -48,7 +48,7 @@ def summary_table(result: dict) -> str:
     for kind, metric in rows:
         values = []
         for name in names:
-            summary = result["runs"][name]["summary"]
+            summary = result.runs[name].summary
             if metric == "abstention_accuracy":
                 values.append(summary["abstention_accuracy"])
             elif metric.startswith("latency"):
@@ -62,18 +62,18 @@ def summary_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def failures_section(result: dict) -> str:
+def failures_section(result: EvalResult) -> str:
     parts = []
-    for name, run in result["runs"].items():
-        failed = [q for q in run["questions"] if q["failures"]]
-        parts.append(f"### {name}: {len(failed)} of {len(run['questions'])} questions with a failed check\n")
+    for name, run in result.runs.items():
+        failed = [q for q in run.questions if q["failures"]]
+        parts.append(f"### {name}: {len(failed)} of {len(run.questions)} questions with a failed check\n")
         for q in failed:
             parts.append(f"- `{q['id']}` ({q['kind']}) {q['question']}\n  - " + "; ".join(q["failures"]))
         parts.append("")
     return "\n".join(parts)
 
 
-def write_plots(result: dict, out: Path) -> list[str]:
+def write_plots(result: EvalResult, out: Path) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")  # files only; no display on servers and CI
@@ -83,8 +83,8 @@ def write_plots(result: dict, out: Path) -> list[str]:
     ks = [1, 5, 10, 20]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for axis, kind in zip(axes, ("factoid", "synthesis"), strict=True):
-        for name, run in result["runs"].items():
-            block = run["summary"]["by_kind"].get(kind, {})
+        for name, run in result.runs.items():
+            block = run.summary["by_kind"].get(kind, {})
             axis.plot(ks, [block.get(f"recall@{k}") for k in ks], marker="o", label=name)
         axis.set(title=f"{kind}: recall of gold papers", xlabel="k", ylabel="recall@k", ylim=(0, 1.02), xticks=ks)
         axis.grid(alpha=0.3)
@@ -95,8 +95,8 @@ def write_plots(result: dict, out: Path) -> list[str]:
     files.append("recall_at_k.png")
 
     fig, axis = plt.subplots(figsize=(6, 4))
-    for name, run in result["runs"].items():
-        latencies = [q["metrics"]["latency_ms"] for q in run["questions"] if q["metrics"]["latency_ms"] is not None]
+    for name, run in result.runs.items():
+        latencies = [q["metrics"]["latency_ms"] for q in run.questions if q["metrics"]["latency_ms"] is not None]
         axis.hist(latencies, bins=30, alpha=0.5, label=name)
     axis.set(title="ask latency", xlabel="ms", ylabel="questions")
     axis.legend()
@@ -107,21 +107,21 @@ def write_plots(result: dict, out: Path) -> list[str]:
     return files
 
 
-def write_report(result: dict, out_dir: str | Path, questions_file: str) -> Path:
+def write_report(result: EvalResult, out_dir: str | Path, questions_file: str) -> Path:
     """Write report.md, results.json and plots into ``out_dir``; return the Markdown path."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    (out / "results.json").write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     plots = write_plots(result, out)
     counts = {kind: 0 for kind in KINDS}
-    for q in next(iter(result["runs"].values()))["questions"]:
+    for q in next(iter(result.runs.values())).questions:
         counts[q["kind"]] += 1
-    index = result["index"]
+    index = result.index
     lines = [
         "# Evaluation report",
         "",
         f"Questions: `{questions_file}` ({', '.join(f'{n} {k}' for k, n in counts.items())}). "
-        f"Index: {index['papers']} papers, {index['chunks']} chunks, embeddings `{index['embedding_model']}`.",
+        f"Index: {index.papers} papers, {index.chunks} chunks, embeddings `{index.embedding_model}`.",
         "",
         "## Summary",
         "",

@@ -15,20 +15,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
-from llama_index.core.schema import TextNode
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from rag.config import Settings
 from rag.errors import EmbeddingMismatchError, StoreError
-from rag.types import Paper
+from rag.types import IndexStatus, Paper
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import TextNode
 
 # Chroma rejects very large single writes; this stays well under its limit.
 WRITE_BATCH = 1000
 EMBEDDING_KEY = "embedding_name"
 DIMENSION_KEY = "embedding_dim"
+GENERATION_KEY = "generation"
 
 
 @dataclass(frozen=True)
@@ -39,16 +42,23 @@ class StoredSentence:
     vector: np.ndarray
 
 
-def open_client(settings: Settings):
-    """A Chroma client for the configured location. Telemetry is off in both modes."""
+def open_client(settings: Settings, fresh: bool = False):
+    """A Chroma client for the configured location. Telemetry is off in both modes.
+
+    ``fresh``: an embedded client that re-reads the files instead of sharing this process's
+    cached one, whose in-memory vector index does not see another process's writes.
+    Clients already handed out keep working on their (older) view.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
+    if settings.store.chroma_url:
+        url = urlparse(settings.store.chroma_url)
         if not url.hostname:
-            raise StoreError(f"setting 'chroma_url': cannot parse {settings.chroma_url!r} (expected http://host:port)")
+            raise StoreError(
+                f"setting 'chroma_url': cannot parse {settings.store.chroma_url!r} (expected http://host:port)"
+            )
         try:
             return chromadb.HttpClient(
                 host=url.hostname,
@@ -57,33 +67,46 @@ def open_client(settings: Settings):
                 settings=chroma_settings,
             )
         except Exception as exc:  # chromadb raises ValueError/ConnectionError variants
-            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
+            raise StoreError(f"cannot reach the Chroma server at {settings.store.chroma_url}: {exc}") from None
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(settings.chroma_path), None)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
 class PaperStore:
     """Chunk and sentence collections for one index, guarded against mixing embedding models."""
 
-    def __init__(self, settings: Settings, embedding_name: str, client=None) -> None:
+    def __init__(self, settings: Settings, embedding_name: str, fresh: bool = False) -> None:
         self.settings = settings
         self.embedding_name = embedding_name
-        self.client = client or open_client(settings)
-        self.location = settings.chroma_url or str(settings.chroma_path)
+        self.client = open_client(settings, fresh)
+        self.location = settings.store.chroma_url or str(settings.chroma_path)
         metadata = {"hnsw:space": "cosine", EMBEDDING_KEY: embedding_name}
         try:
             self.chunks = self.client.get_or_create_collection(
-                settings.collection, metadata=metadata, embedding_function=None
+                settings.store.collection, metadata=metadata, embedding_function=None
             )
             self.sentences = self.client.get_or_create_collection(
                 settings.sentence_collection, metadata=metadata, embedding_function=None
             )
         except Exception as exc:
             raise StoreError(
-                f"cannot open Chroma collection {settings.collection!r} at {self.location}: {exc}"
+                f"cannot open Chroma collection {settings.store.collection!r} at {self.location}: {exc}"
             ) from None
         self._check_embedding(self.chunks)
-        self.vector_store = ChromaVectorStore(chroma_collection=self.chunks)
+        self._vector_store = None
+
+    @property
+    def vector_store(self):
+        """llama-index's view of the chunk collection (imported only when retrieval needs it)."""
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vector_store = ChromaVectorStore(chroma_collection=self.chunks)
+        return self._vector_store
 
     def _check_embedding(self, collection) -> None:
         built_with = (collection.metadata or {}).get(EMBEDDING_KEY)
@@ -110,10 +133,20 @@ class PaperStore:
         collection.modify(metadata=metadata)
 
     def mark_ingested(self, dimension: int | None) -> None:
+        """Stamp the ingest and bump the generation, which tells running servers to reload."""
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         extra = {DIMENSION_KEY: dimension} if dimension else {}
+        generation = self.generation() + 1
         for collection in (self.chunks, self.sentences):
-            self._update_metadata(collection, last_ingest=stamp, **extra)
+            self._update_metadata(collection, last_ingest=stamp, **{GENERATION_KEY: generation}, **extra)
+
+    def generation(self) -> int:
+        """The ingest generation as stored now (read afresh: another process may have moved it)."""
+        try:
+            metadata = self.client.get_collection(self.settings.store.collection).metadata or {}
+        except Exception as exc:
+            raise StoreError(f"cannot read the Chroma collection at {self.location}: {exc}") from None
+        return int(metadata.get(GENERATION_KEY, 0))
 
     # --- reading -------------------------------------------------------------------------
     def stored_hashes(self) -> dict[str, str]:
@@ -167,18 +200,19 @@ class PaperStore:
             sentences.sort(key=lambda s: s.position)
         return grouped
 
-    def stats(self) -> dict[str, object]:
-        metadata = self.chunks.metadata or {}
-        return {
-            "papers": len(self.stored_hashes()),
-            "chunks": self.chunks.count(),
-            "sentences": self.sentences.count(),
-            "embedding_model": metadata.get(EMBEDDING_KEY, self.embedding_name),
-            "embedding_dim": metadata.get(DIMENSION_KEY),
-            "store": self.location,
-            "collection": self.settings.collection,
-            "last_ingest": metadata.get("last_ingest"),
-        }
+    def stats(self) -> IndexStatus:
+        metadata = self.client.get_collection(self.settings.store.collection).metadata or {}
+        return IndexStatus(
+            papers=len(self.stored_hashes()),
+            chunks=self.chunks.count(),
+            sentences=self.sentences.count(),
+            embedding_model=metadata.get(EMBEDDING_KEY, self.embedding_name),
+            embedding_dim=metadata.get(DIMENSION_KEY),
+            store=self.location,
+            collection=self.settings.store.collection,
+            last_ingest=metadata.get("last_ingest"),
+            generation=int(metadata.get(GENERATION_KEY, 0)),
+        )
 
     # --- writing -------------------------------------------------------------------------
     def add_chunks(self, nodes: list[TextNode]) -> None:

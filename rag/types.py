@@ -1,4 +1,4 @@
-"""Plain data types shared by every layer (library, CLI, HTTP API, UI, eval).
+"""The one data model shared by every layer (library, CLI, HTTP API, UI, eval).
 
 Each result type has ``to_dict()``, whose output is exactly the CLI's ``--json`` output.
 """
@@ -6,9 +6,14 @@ Each result type has ``to_dict()``, whose output is exactly the CLI's ``--json``
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal, get_args
+
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+AnswerMode = Literal["auto", "extractive", "llm"]
+RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
+ANSWER_MODES: tuple[str, ...] = get_args(AnswerMode)
 
 
 @dataclass(frozen=True)
@@ -48,19 +53,30 @@ class CorpusIssue:
 
 
 @dataclass(frozen=True)
-class SearchHit:
+class Hit:
+    """A retrieved paper. From search: its best chunk and score. In an answer: numbered [n],
+    with its abstract sentences, as the reader sees it."""
+
     paper_id: str
     title: str
     score: float
     text: str
     source: str = ""
+    links: tuple[str, ...] = ()
+    n: int = 0
+    sentences: tuple[str, ...] = ()
+
+    def numbered(self, n: int, sentences: tuple[str, ...]) -> Hit:
+        return replace(self, n=n, sentences=sentences, text=" ".join(sentences) or self.text)
 
     def to_dict(self) -> dict[str, Any]:
+        if self.n:
+            return {"n": self.n, "paper_id": self.paper_id, "title": self.title, "text": self.text}
         return {"paper_id": self.paper_id, "title": self.title, "score": round(self.score, 6), "text": self.text}
 
 
 class SearchResults(list):
-    """A list of SearchHit, best first, that serialises like the CLI's JSON."""
+    """A list of Hit, best first, that serialises like the CLI's JSON."""
 
     def to_dict(self) -> list[dict[str, Any]]:
         return [hit.to_dict() for hit in self]
@@ -74,23 +90,6 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class Source:
-    """A retrieved paper shown to the reader, numbered [n] per paper."""
-
-    n: int
-    paper_id: str
-    title: str
-    text: str
-    source: str = ""
-    links: tuple[str, ...] = ()
-    score: float = 0.0
-    sentences: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "paper_id": self.paper_id, "title": self.title, "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -117,20 +116,52 @@ class AnswerSentence:
         }
 
 
+NoticeCode = Literal[
+    "llm_unavailable", "followup_not_rewritten", "invalid_citations", "uncited_answer", "theme_llm_unavailable"
+]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the reader should know about an answer. ``fallback``: another answerer stood in."""
+
+    code: NoticeCode
+    message: str
+    fallback: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _notice_fields(notices: list[Notice]) -> dict[str, Any]:
+    if not notices:
+        return {}
+    return {"notice": "; ".join(n.message for n in notices), "notices": [n.to_dict() for n in notices]}
+
+
 @dataclass
 class Answer:
     answer: str
     abstained: bool
     citations: list[Citation]
-    sources: list[Source]
+    sources: list[Hit]
     mode: str = "extractive"
     sentences: list[AnswerSentence] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
-    notice: str = ""
+    notices: list[Notice] = field(default_factory=list)
     # Set when a follow-up was rewritten into a standalone question before retrieval.
     standalone_question: str = ""
     # Citation numbers the LLM wrote that name no source (removed from ``answer``).
     invalid_citations: list[int] = field(default_factory=list)
+
+    @property
+    def notice(self) -> str:
+        return "; ".join(n.message for n in self.notices)
+
+    @property
+    def fallback(self) -> bool:
+        """True when the configured answerer failed and another one answered."""
+        return any(n.fallback for n in self.notices)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -141,11 +172,128 @@ class Answer:
             "mode": self.mode,
             "sentences": [s.to_dict() for s in self.sentences],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            **_notice_fields(self.notices),
         }
-        if self.notice:
-            data["notice"] = self.notice
         if self.invalid_citations:
             data["invalid_citations"] = self.invalid_citations
         if self.standalone_question:
             data["standalone_question"] = self.standalone_question
         return data
+
+
+@dataclass(frozen=True)
+class AskEvent:
+    """What ask_stream yields: ``token`` events while the LLM writes, then one ``answer``."""
+
+    kind: Literal["token", "answer"]
+    text: str = ""
+    answer: Answer | None = None
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    """The parameters of a question, with their bounds; the CLI, API and UI declare theirs from these."""
+
+    k: int | None = None
+    mode: RetrievalMode | None = None
+    source: str | None = None
+    answer_mode: AnswerMode | None = None
+    history: tuple[dict[str, str], ...] = ()
+
+    K_MIN, K_MAX = 1, 50
+    MAX_HISTORY_TURNS, MAX_TURN_CHARS = 40, 20_000
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    papers: int
+    chunks: int
+    sentences: int
+    embedding_model: str
+    embedding_dim: int | None
+    store: str
+    collection: str
+    last_ingest: str | None
+    # Bumped by every ingest that changes the index; a running server reloads when it moves.
+    generation: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SummaryPaper:
+    n: int
+    paper_id: str
+    title: str
+    url: str
+    contribution: str
+    relevance: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "relevance": round(self.relevance, 4)}
+
+
+@dataclass
+class Theme:
+    name: str
+    papers: list[int]
+    sentences: list[AnswerSentence]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.cited_text for s in self.sentences)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "text": self.text,
+            "papers": self.papers,
+            "sentences": [s.to_dict() for s in self.sentences],
+        }
+
+
+@dataclass
+class Summary:
+    """A cited summary of a subfield; ``covered`` is False (no themes) when the papers do not cover it."""
+
+    topic: str
+    covered: bool
+    papers_considered: int
+    themes: list[Theme] = field(default_factory=list)
+    papers: list[SummaryPaper] = field(default_factory=list)
+    mode: str = "extractive"
+    notices: list[Notice] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    notice = property(lambda self: "; ".join(n.message for n in self.notices))
+
+    @property
+    def scope(self) -> str:
+        if not self.covered:
+            return f"The indexed papers do not cover “{self.topic}” ({self.papers_considered} papers considered)."
+        themes = f"{len(self.themes)} theme{'s' if len(self.themes) != 1 else ''}"
+        return f"{len(self.papers)} of {self.papers_considered} retrieved papers are on “{self.topic}”, in {themes}."
+
+    def bibliography(self) -> list[dict[str, Any]]:
+        return [{"n": p.n, "paper_id": p.paper_id, "title": p.title, "url": p.url} for p in self.papers]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "covered": self.covered,
+            "scope": self.scope,
+            "papers_considered": self.papers_considered,
+            "papers_kept": len(self.papers),
+            "mode": self.mode,
+            "themes": [t.to_dict() for t in self.themes],
+            "papers": [p.to_dict() for p in self.papers],
+            "bibliography": self.bibliography(),
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            **_notice_fields(self.notices),
+        }
+
+    def to_markdown(self) -> str:
+        from rag.markdown import summary_markdown
+
+        return summary_markdown(self)

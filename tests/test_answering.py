@@ -52,11 +52,11 @@ def test_abstention_is_right_on_the_whole_question_set(full_settings):
 def test_abstention_still_returns_the_closest_papers(full_settings):
     answer = rag.ask("How does AlphaFold predict protein structures?", settings=full_settings)
     assert answer.abstained and "AlphaFold" in answer.answer
-    assert len(answer.sources) == full_settings.ask_k
+    assert len(answer.sources) == full_settings.retrieval.ask_k
 
 
 def _rag(full_settings, *args) -> subprocess.CompletedProcess:
-    env = {**os.environ, "RAG_DATA_DIR": full_settings.data_dir}
+    env = {**os.environ, "RAG_DATA_DIR": full_settings.store.data_dir}
     rag_bin = os.path.join(os.path.dirname(sys.executable), "rag")
     return subprocess.run([rag_bin, *args], check=False, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
 

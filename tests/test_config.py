@@ -14,7 +14,11 @@ def test_toml_then_env_then_overrides(tmp_path, monkeypatch):
     monkeypatch.setenv("RAG_CONFIG", str(config))
     monkeypatch.setenv("RAG_ASK_K", "9")
     settings = load_settings(collection="explicit")
-    assert (settings.ask_k, settings.collection, settings.abstain_threshold) == (9, "explicit", 0.3)
+    assert (settings.retrieval.ask_k, settings.store.collection, settings.answer.abstain_threshold) == (
+        9,
+        "explicit",
+        0.3,
+    )
 
 
 def test_bad_values_name_the_setting(tmp_path, monkeypatch):
@@ -35,8 +39,8 @@ def test_openai_variables_are_a_fallback_and_keys_are_never_shown(monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")
     monkeypatch.setenv("RAG_LLM_BASE_URL", "http://127.0.0.1:9999/v1")
     settings = load_settings()
-    assert settings.llm_api_key == "sk-secret"
-    assert settings.llm_base_url == "http://127.0.0.1:9999/v1"
+    assert settings.llm.llm_api_key == "sk-secret"
+    assert settings.llm.llm_base_url == "http://127.0.0.1:9999/v1"
     assert "sk-secret" not in repr(settings.public_dict())
 
 

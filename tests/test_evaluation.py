@@ -76,7 +76,7 @@ def test_rag_eval_end_to_end_writes_report_json_and_plots(full_settings, tmp_pat
     questions = tmp_path / "small.jsonl"
     questions.write_text("".join(json.dumps(r) + "\n" for r in small))
     out = tmp_path / "report"
-    env = {**os.environ, "RAG_DATA_DIR": full_settings.data_dir}
+    env = {**os.environ, "RAG_DATA_DIR": full_settings.store.data_dir}
     rag_bin = os.path.join(os.path.dirname(sys.executable), "rag")
     command = [rag_bin, "eval", "--questions", str(questions), "--modes", "hybrid,bm25", "--out", str(out), "--json"]
     first = subprocess.run(command, check=False, capture_output=True, text=True, env=env, cwd=REPO, timeout=300)

@@ -127,7 +127,7 @@ def test_cli_streams_and_prints_the_verified_answer(server, llm_settings):
     )
     env = {
         **os.environ,
-        "RAG_DATA_DIR": llm_settings.data_dir,
+        "RAG_DATA_DIR": llm_settings.store.data_dir,
         "RAG_LLM_MODEL": "scripted-model",
         "RAG_LLM_BASE_URL": server.url,
         "RAG_LLM_CACHE": "false",
@@ -182,7 +182,7 @@ def test_prompt_fits_the_context_window(server, llm_settings):
 
 def test_responses_are_cached_on_disk_unless_disabled(server, llm_settings, tmp_path):
     server.script = lambda request: Reply(f"GaLore saves memory [{source_number(request, 'GaLore:')}].")
-    cached = llm_settings.replace(llm_cache=True, data_dir=llm_settings.data_dir)
+    cached = llm_settings.replace(llm_cache=True, data_dir=llm_settings.store.data_dir)
     first = rag.ask("How does GaLore reduce memory?", settings=cached)
     second = rag.ask("How does GaLore reduce memory?", settings=cached)
     assert len(server.requests) == 1 and first.answer == second.answer

@@ -7,8 +7,8 @@ import json
 import pytest
 
 import rag
+from rag.engine import get_engine
 from rag.errors import EmbeddingMismatchError
-from rag.pipeline import get_engine
 
 
 def _ids(settings):
@@ -21,12 +21,12 @@ def test_ingest_stores_every_paper_and_a_second_run_changes_nothing(small_settin
     assert (first.papers, first.added, first.unchanged) == (12, 12, 0)
     assert first.chunks >= 12 and first.sentences > 50
     before = _ids(small_settings)
-    stamp = rag.status(small_settings)["last_ingest"]
+    stamp = rag.status(small_settings).last_ingest
 
     second = rag.ingest(settings=small_settings)
     assert (second.added, second.updated, second.unchanged, second.chunks, second.sentences) == (0, 0, 12, 0, 0)
     assert _ids(small_settings) == before
-    assert rag.status(small_settings)["last_ingest"] == stamp
+    assert rag.status(small_settings).last_ingest == stamp
 
 
 def test_changed_abstract_is_replaced_and_nothing_else_is_reembedded(small_settings, small_corpus):
@@ -38,7 +38,7 @@ def test_changed_abstract_is_replaced_and_nothing_else_is_reembedded(small_setti
     report = rag.ingest(settings=small_settings)
     assert (report.updated, report.added, report.unchanged) == (1, 0, 11)
     status = rag.status(small_settings)
-    assert status["papers"] == 12
+    assert status.papers == 12
     hits = rag.search("zyxwvut regularisation", k=1, mode="bm25", settings=small_settings)
     assert hits[0].title == rows[0]["title"] and "Zyxwvut" in hits[0].text
     stored = get_engine(small_settings).store.sentences_for([hits[0].paper_id])[hits[0].paper_id]
@@ -51,7 +51,7 @@ def test_bad_file_next_to_the_corpus_loses_nothing(small_settings, small_corpus)
     report = rag.ingest([small_corpus.parent], settings=small_settings, prune=True)
     assert any("binary" in str(issue) for issue in report.issues)
     assert report.removed == 0
-    assert rag.status(small_settings)["papers"] == 12
+    assert rag.status(small_settings).papers == 12
 
 
 def test_prune_removes_papers_no_longer_in_the_corpus(small_settings, small_corpus):
@@ -60,7 +60,7 @@ def test_prune_removes_papers_no_longer_in_the_corpus(small_settings, small_corp
     small_corpus.write_text("\n".join(lines[:10]) + "\n")
     report = rag.ingest(settings=small_settings, prune=True)
     assert report.removed == 2
-    assert rag.status(small_settings)["papers"] == 10
+    assert rag.status(small_settings).papers == 10
 
 
 def test_collection_refuses_a_different_embedding_model(small_settings):
@@ -78,7 +78,7 @@ def test_ingest_and_search_through_a_chroma_server(chroma_server, small_corpus, 
     assert rag.ingest(settings=settings).unchanged == 12
     hits = rag.search("softmax collapse floating point errors", k=3, settings=settings)
     assert hits[0].title == "Grokking at the Edge of Numerical Stability"
-    assert rag.status(settings)["store"] == chroma_server
+    assert rag.status(settings).store == chroma_server
     assert not (tmp_path / "unused" / "chroma").exists()
 
 
@@ -133,7 +133,7 @@ def test_openai_compatible_embedding_endpoint(embeddings_server, small_settings)
     )
     assert rag.ingest(settings=settings).added == 12
     status = rag.status(settings)
-    assert status["embedding_model"] == f"openai:bow-64@{url}" and status["embedding_dim"] == 64
+    assert status.embedding_model == f"openai:bow-64@{url}" and status.embedding_dim == 64
     assert seen["requests"] > 0 and seen["auth"] == {"Bearer sk-test"}
     target = rag.search("softmax collapse", k=1, mode="bm25", settings=settings)[0]
     requests = seen["requests"]

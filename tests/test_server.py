@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 import rag
 from rag.errors import RagError
-from rag.server import create_app, parse_auth
+from ui.server import create_app, parse_auth
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_auth_is_enforced_when_configured(full_settings):
 
 
 def test_serving_on_a_public_interface_requires_auth(monkeypatch):
-    from rag.server import serve
+    from ui.server import serve
 
     monkeypatch.delenv("RAG_AUTH", raising=False)
     with pytest.raises(RagError, match="--auth"):

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 import rag
-from rag.server import create_app
 from tests.openai_server import Reply
+from ui.server import create_app
 
 SOURCE = re.compile(r'<source n="(\d+)">\nTitle: (.*?)\n(.*?)\n</source>', re.DOTALL)
 
@@ -88,7 +88,7 @@ def test_max_papers_caps_the_summary(full_settings):
 
 
 def test_cli_prints_markdown_and_json(full_settings, tmp_path):
-    env = {**os.environ, "RAG_DATA_DIR": full_settings.data_dir, "RAG_LLM_MODEL": ""}
+    env = {**os.environ, "RAG_DATA_DIR": full_settings.store.data_dir, "RAG_LLM_MODEL": ""}
     command = [sys.executable, "-m", "rag.cli", "summarize", "grokking"]
     markdown = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     assert markdown.startswith("# grokking") and "## References" in markdown

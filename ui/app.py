@@ -14,9 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 import rag
-from rag.config import Settings
-from rag.errors import RagError
-from rag.llm import describe_llm, llm_configured
+from rag import RETRIEVAL_MODES, RagError, Settings, describe_llm, llm_configured
 from ui import render
 
 EXAMPLES = [
@@ -43,7 +41,7 @@ Message = dict[str, str]
 
 def answer_modes(settings: Settings) -> tuple[list[str], str]:
     if llm_configured(settings):
-        return ["llm", "extractive"], "llm" if settings.answer_mode != "extractive" else "extractive"
+        return ["llm", "extractive"], "llm" if settings.answer.answer_mode != "extractive" else "extractive"
     return ["extractive"], "extractive"
 
 
@@ -126,7 +124,7 @@ def ask_tab(settings: Settings) -> None:
                     placeholder="Ask a question about the papers…",
                     show_label=False,
                     scale=6,
-                    max_length=rag.pipeline.MAX_QUESTION_CHARS,
+                    max_length=settings.answer.max_question_chars,
                     autofocus=True,
                 )
                 send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-button")
@@ -134,13 +132,13 @@ def ask_tab(settings: Settings) -> None:
             with gr.Accordion("Settings", open=False, elem_id="settings"):
                 with gr.Row():
                     mode = gr.Radio(
-                        ["hybrid", "dense", "bm25"],
-                        value=settings.retrieval_mode,
+                        list(RETRIEVAL_MODES),
+                        value=settings.retrieval.retrieval_mode,
                         label="Retrieval",
                         info="hybrid = embeddings + BM25 keywords",
                         elem_id="retrieval-mode",
                     )
-                    k = gr.Slider(1, 10, value=settings.ask_k, step=1, label="Papers retrieved (k)")
+                    k = gr.Slider(1, 10, value=settings.retrieval.ask_k, step=1, label="Papers retrieved (k)")
                     answer_mode = gr.Radio(modes, value=default_answer_mode, label="Answer mode", elem_id="answer-mode")
                 gr.Markdown(f"**LLM:** {render.escape(describe_llm(settings))}", elem_id="llm-info")
         with gr.Column(scale=2, min_width=320, elem_id="sources-column"):
@@ -168,7 +166,7 @@ def browse_tab(settings: Settings, demo: gr.Blocks) -> None:
             scale=5,
             elem_id="browse-query",
         )
-        mode = gr.Radio(["hybrid", "dense", "bm25"], value="hybrid", show_label=False, scale=2)
+        mode = gr.Radio(list(RETRIEVAL_MODES), value=settings.retrieval.retrieval_mode, show_label=False, scale=2)
     count = gr.HTML(elem_id="browse-count")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
@@ -223,7 +221,9 @@ def summary_tab(settings: Settings) -> None:
         )
         run = gr.Button("Summarize", variant="primary", scale=1, min_width=110, elem_id="summary-button")
     with gr.Row():
-        max_papers = gr.Slider(3, 60, value=settings.summary_max_papers, step=1, label="At most this many papers")
+        max_papers = gr.Slider(
+            3, 60, value=settings.summary.summary_max_papers, step=1, label="At most this many papers"
+        )
         answer_mode = gr.Radio(modes, value=default_answer_mode, label="Writing", elem_id="summary-mode")
         download = gr.DownloadButton("Download Markdown", value=None, elem_id="summary-download")
     output = gr.HTML(
@@ -261,5 +261,5 @@ def build_ui(settings: Settings) -> gr.Blocks:
                 status_tab(settings, demo)
     # Gradio runs one event of a kind at a time by default: one slow LLM answer would make
     # every other reader wait. The library is thread-safe, so let a few run together.
-    demo.queue(default_concurrency_limit=settings.ui_concurrency)
+    demo.queue(default_concurrency_limit=settings.server.ui_concurrency)
     return demo

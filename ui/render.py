@@ -10,9 +10,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from rag.citations import CITATION
-from rag.summaries import Summary
-from rag.types import Answer, AnswerSentence, Paper, SearchHit, Source
+from rag import CITATION, Answer, AnswerSentence, Hit, IndexStatus, Paper, Summary
 
 
 def escape(text: str) -> str:
@@ -109,7 +107,7 @@ def _abstract(sentences: Sequence[str], evidence: set[str]) -> str:
     return " ".join(f"<mark>{escape(s)}</mark>" if s in evidence else escape(s) for s in sentences)
 
 
-def render_source(source: Source, cited: bool, evidence: set[str]) -> str:
+def render_source(source: Hit, cited: bool, evidence: set[str]) -> str:
     sentences = source.sentences or (source.text,)
     state = "cited" if cited else "retrieved"
     label = "cited" if cited else "not cited"
@@ -153,24 +151,24 @@ def render_paper(paper: Paper) -> str:
     )
 
 
-def paper_rows(items: Sequence[SearchHit] | Sequence[Paper], snippet_chars: int = 220) -> list[list[str]]:
+def paper_rows(items: Sequence[Hit] | Sequence[Paper], snippet_chars: int = 220) -> list[list[str]]:
     """Rows for the browse table. Dataframe cells are text, which Gradio displays escaped."""
     rows = []
     for item in items:
-        text = item.text if isinstance(item, SearchHit) else item.abstract
+        text = item.text if isinstance(item, Hit) else item.abstract
         snippet = text if len(text) <= snippet_chars else text[:snippet_chars].rsplit(" ", 1)[0] + " …"
         rows.append([item.title, item.source, snippet])
     return rows
 
 
-def render_status(stats: dict[str, object], llm: str) -> str:
+def render_status(stats: IndexStatus, llm: str) -> str:
     rows = [
-        ("Papers", stats.get("papers")),
-        ("Chunks", stats.get("chunks")),
-        ("Abstract sentences", stats.get("sentences")),
-        ("Embedding model", f"{stats.get('embedding_model')} ({stats.get('embedding_dim')} dimensions)"),
-        ("Store", f"{stats.get('store')} (collection {stats.get('collection')})"),
-        ("Last ingest", stats.get("last_ingest") or "never"),
+        ("Papers", stats.papers),
+        ("Chunks", stats.chunks),
+        ("Abstract sentences", stats.sentences),
+        ("Embedding model", f"{stats.embedding_model} ({stats.embedding_dim} dimensions)"),
+        ("Store", f"{stats.store} (collection {stats.collection})"),
+        ("Last ingest", stats.last_ingest or "never"),
         ("Answer LLM", llm),
     ]
     body = "".join(f"<tr><th>{escape(name)}</th><td>{escape(str(value))}</td></tr>" for name, value in rows)

@@ -86,7 +86,7 @@ def _chunk_nodes(paper: Paper, texts: list[str], vectors) -> list[TextNode]:
 
 
 def _write_batch(store: PaperStore, embed_model, papers: list[Paper], settings: Settings) -> tuple[int, int, int]:
-    chunk_lists = [chunk_texts(p, settings.chunk_tokens, settings.chunk_overlap) for p in papers]
+    chunk_lists = [chunk_texts(p, settings.embedding.chunk_tokens, settings.embedding.chunk_overlap) for p in papers]
     sentence_lists = [split_sentences(p.abstract) for p in papers]
     flat_chunks = [text for texts in chunk_lists for text in texts]
     flat_sentences = [text for texts in sentence_lists for text in texts]

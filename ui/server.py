@@ -1,12 +1,11 @@
 """HTTP API (FastAPI) with the Gradio chat UI mounted at ``/``.
 
-Both are thin layers over :mod:`rag.pipeline`; validation errors become 4xx with a clear
-message, never a 500.
+Both are thin layers over the public `rag` functions; validation errors become 4xx with a
+clear message, never a 500. `rag serve` finds :func:`serve` through the ``rag.apps`` entry point.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from typing import Annotated, Literal
 
@@ -16,31 +15,31 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 
 import rag
-from rag.config import Settings, load_settings
-from rag.errors import IndexEmptyError, NotFoundError, RagError
-from rag.pipeline import MAX_QUESTION_CHARS
+from rag import AnswerMode, AskOptions, IndexEmptyError, NotFoundError, RagError, RetrievalMode, Settings, load_settings
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# The library's default; a configured max_question_chars is enforced by the library too.
+MAX_QUESTION_CHARS = Settings().answer.max_question_chars
 
 
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=20_000)
+    content: str = Field(max_length=AskOptions.MAX_TURN_CHARS)
 
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    k: int | None = Field(default=None, ge=1, le=50)
-    mode: Literal["hybrid", "dense", "bm25"] | None = None
+    k: int | None = Field(default=None, ge=AskOptions.K_MIN, le=AskOptions.K_MAX)
+    mode: RetrievalMode | None = None
     source: str | None = None
-    answer_mode: Literal["auto", "extractive", "llm"] | None = None
-    history: list[Turn] = Field(default_factory=list, max_length=40)
+    answer_mode: AnswerMode | None = None
+    history: list[Turn] = Field(default_factory=list, max_length=AskOptions.MAX_HISTORY_TURNS)
 
 
 class SummarizeRequest(BaseModel):
     topic: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     max_papers: int | None = Field(default=None, ge=1, le=100)
-    answer_mode: Literal["auto", "extractive", "llm"] | None = None
+    answer_mode: AnswerMode | None = None
 
 
 def _auth_dependency(credentials: tuple[str, str] | None):
@@ -72,7 +71,7 @@ def create_app(settings: Settings | None = None, credentials: tuple[str, str] | 
 
     @app.get("/api/health", dependencies=guards)
     def health() -> dict:
-        return {"status": "ok", "index": rag.status(settings), "llm": settings.llm_model or None}
+        return {"status": "ok", "index": rag.status(settings).to_dict(), "llm": settings.llm.llm_model or None}
 
     @app.get("/api/papers/{paper_id}", dependencies=guards)
     def paper(paper_id: str) -> dict:
@@ -90,7 +89,7 @@ def create_app(settings: Settings | None = None, credentials: tuple[str, str] | 
     def search(
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS)],
         k: Annotated[int, Query(ge=1, le=100)] = 10,
-        mode: Literal["hybrid", "dense", "bm25"] = "hybrid",
+        mode: RetrievalMode | None = None,
         source: str | None = None,
     ) -> list[dict]:
         return rag.search(q, k=k, mode=mode, source=source, settings=settings).to_dict()
@@ -142,14 +141,14 @@ def serve(host: str | None = None, port: int | None = None, auth: str | None = N
     import uvicorn
 
     settings = load_settings()
-    host = host or settings.host
-    credentials = parse_auth(auth or os.environ.get("RAG_AUTH"))
+    host = host or settings.server.host
+    credentials = parse_auth(auth or settings.server.auth)
     if host not in LOCAL_HOSTS and credentials is None:
         raise RagError(
             f"refusing to serve on {host} without authentication: anyone on the network could use it. "
             "Pass --auth user:pass (or set RAG_AUTH), or keep the default 127.0.0.1."
         )
-    port = port or settings.port
+    port = port or settings.server.port
     app = create_app(settings, credentials)
     print(f"serving the chat UI on http://{host}:{port}/ and the API on http://{host}:{port}/api (docs at /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,82 @@
+"""Index-wide state, built once per ingest generation and shared by every question.
+
+An :class:`IndexSnapshot` holds what is derived from the whole index: the chunk nodes,
+BM25 per source, the vocabulary (for unknown-name checks), word IDF (for summaries) and
+the title -> paper id map (for eval). The engine builds a new one when the store's ingest
+generation moves, so a running server serves another process's ingest without a
+restart; requests already running finish on the snapshot they started with.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
+
+from rag.corpus import normalize_title
+from rag.errors import IndexEmptyError, RagError
+from rag.store import PaperStore
+from rag.text import content_terms, vocabulary
+
+if TYPE_CHECKING:
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+
+class IndexSnapshot:
+    def __init__(self, store: PaperStore, generation: int) -> None:
+        self.store = store
+        self.generation = generation
+        self.nodes = store.all_nodes()
+        if not self.nodes:
+            raise IndexEmptyError(
+                f"the index at {store.location} (collection {store.settings.store.collection!r}) is empty; "
+                "run `rag ingest` first"
+            )
+        self._lock = threading.Lock()
+        self._bm25_cache = lru_cache(maxsize=16)(self._build_bm25)
+
+    @cached_property
+    def vocabulary(self) -> set[str]:
+        return vocabulary([node.get_content() for node in self.nodes])
+
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        """Normalized title -> paper id."""
+        return {normalize_title(n.metadata["title"]): n.metadata["paper_id"] for n in self.nodes}
+
+    @cached_property
+    def idf(self) -> tuple[dict[str, float], float]:
+        """IDF of every stemmed word over the indexed papers, and the IDF of an unseen word."""
+        papers = self.store.papers()
+        frequency = Counter(term for p in papers for term in content_terms(f"{p.title} {p.abstract}"))
+        count = len(papers)
+        idf = {term: math.log((count + 1) / (df + 1)) + 1 for term, df in frequency.items()}
+        return idf, math.log(count + 1) + 1
+
+    def _build_bm25(self, source: str | None, top_k: int) -> BM25Retriever:
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        nodes = [n for n in self.nodes if source is None or n.metadata.get("source") == source]
+        if not nodes:
+            raise RagError(f"no indexed papers come from source {source!r}")
+        return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(top_k, len(nodes)))
+
+    def bm25(self, source: str | None, top_k: int) -> BM25Retriever:
+        """BM25 over the papers of ``source`` (all when None). Callers hold :attr:`bm25_lock`
+        while using it: bm25s is not thread-safe."""
+        return self._bm25_cache(source, top_k)
+
+    @property
+    def bm25_lock(self) -> threading.Lock:
+        return self._lock
+
+    def unknown_names(self, names: list[str]) -> tuple[str, ...]:
+        """The names (e.g. 'AlphaFold') that appear nowhere in the index."""
+        unknown = [
+            word
+            for word in names
+            if word.lower() not in self.vocabulary and word.lower().removesuffix("s") not in self.vocabulary
+        ]
+        return tuple(dict.fromkeys(unknown))

@@ -1,0 +1,93 @@
+"""Which retrieved papers a subfield summary is about (pure functions over scored candidates).
+
+A paper is on topic when it contains a good share of the topic's words (weighted by how
+rare each word is in the corpus) and its best sentence matches the topic nearly as well as
+the best paper's does. If no paper contains most of the topic's words or matches it
+strongly, the topic is "not covered".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.config import Settings
+from rag.store import StoredSentence
+from rag.text import content_terms, sentence_score
+from rag.types import Hit
+
+
+@dataclass
+class Candidate:
+    paper_id: str
+    title: str
+    sentences: list[StoredSentence]
+    coverage: float
+    relevance: float  # sentence_score of its best sentence
+    best: StoredSentence
+
+
+def coverage(terms: set[str], paper_terms: set[str], idf: dict[str, float], unseen: float) -> float:
+    """Share of the topic's words in the paper, each weighted by its rarity in the corpus."""
+    weights = {t: idf.get(t, unseen) for t in terms}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in paper_terms) / total if total else 0.0
+
+
+def score_candidates(
+    hits: list[Hit],
+    evidence: dict[str, list[StoredSentence]],
+    terms: set[str],
+    query_vector: np.ndarray,
+    idf: tuple[dict[str, float], float],
+    lexical_weight: float,
+) -> list[Candidate]:
+    """Each retrieved paper with its topic coverage and best sentence, most relevant first."""
+    weights, unseen = idf
+    candidates = []
+    for hit in hits:
+        sentences = evidence.get(hit.paper_id, [])
+        if not sentences:
+            continue
+        scores = [sentence_score(s, terms, query_vector, lexical_weight) for s in sentences]
+        paper_terms = content_terms(hit.title + " " + " ".join(s.text for s in sentences))
+        best = int(np.argmax(scores))
+        candidates.append(
+            Candidate(
+                hit.paper_id,
+                hit.title,
+                sentences,
+                coverage(terms, paper_terms, weights, unseen),
+                scores[best],
+                sentences[best],
+            )
+        )
+    return sorted(candidates, key=lambda c: -c.relevance)
+
+
+def on_topic(candidates: list[Candidate], settings: Settings) -> list[Candidate]:
+    if not candidates:
+        return []
+    summary = settings.summary
+    top = candidates[0].relevance
+    kept = [
+        c
+        for c in candidates
+        if c.relevance >= settings.answer.abstain_threshold
+        and (
+            c.coverage >= summary.full_coverage
+            or (c.coverage >= summary.min_coverage and c.relevance >= summary.relative_score * top)
+        )
+    ]
+    return kept[: summary.summary_max_papers]
+
+
+def is_covered(kept: list[Candidate], settings: Settings) -> bool:
+    if not kept or kept[0].relevance < settings.answer.abstain_threshold:
+        return False
+    summary = settings.summary
+    return (
+        kept[0].relevance >= summary.covered_strong_match
+        or max(c.coverage for c in kept) >= summary.covered_min_coverage
+    )

@@ -1,0 +1,99 @@
+"""Words: tokenizing, stemming, the stopword list, and how well a sentence matches a query.
+
+One stopword list (bm25s's English list, the same one the BM25 retriever drops, plus
+words every paper uses) decides what a content word is everywhere: answer scoring,
+citation checks and summaries. Two purpose-specific lists extend it: the words that make
+a question a question, and the filler of paper titles that names no subject.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+# A citation marker in answer text: [3] or [2, 5].
+CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z0-9]")
+ALPHA_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]")
+# Name-like tokens: inner capitals or digits mixed with letters (AlphaFold, YOLOv8, GPT-4, LoRA)
+# or acronyms (SGD). Ordinary capitalised words ("What", "How") are not names.
+NAME_LIKE = re.compile(r"^(?:[A-Za-z][a-z]*[A-Z][\w\-]*|[A-Za-z]+[\-]?\d[\w\-]*|[A-Z]{2,}s?)$")
+PAPER_WORDS = "paper papers propose proposed method approach use used using work"
+# Words that make a question a question, not a topic ("What approaches exist for ...").
+QUESTION_WORDS = frozenset(
+    "what which how why when who does do did is are can could should exist existing approach approaches "
+    "method methods paper papers work works say says about summarize summarise overview explain explains "
+    "one several made make used use such way ways various different kind kinds type types".split()
+)
+# The filler of paper titles and abstracts ("Towards ... via ..."): names no theme.
+TITLE_FILLER_WORDS = (
+    "towards via using based novel new simple efficient effective improving improved toward beyond approach "
+    "framework method methods study analysis learning model models network networks neural deep large scale "
+    "time application applications exploring show shows results result performance task tasks propose proposed "
+    "achieve achieves significantly existing recent furthermore however also well first second able across"
+)
+
+
+class HasVector(Protocol):
+    text: str
+    vector: np.ndarray
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN) | frozenset(PAPER_WORDS.split())
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed words that carry meaning; same stemmer and stopword list as the BM25 retriever."""
+    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in stopwords() and len(w) > 1]
+    return set(_stemmer().stemWords(words))
+
+
+@lru_cache(maxsize=1)
+def title_filler() -> frozenset[str]:
+    """Stems that name no subject: the title filler plus NLTK's English stopwords (shipped in llama-index)."""
+    from llama_index.core.utils import globals_helper
+
+    return frozenset(content_terms(" ".join([TITLE_FILLER_WORDS, *globals_helper.stopwords])))
+
+
+def topic_terms(topic: str) -> set[str]:
+    """The content words of a topic or question, without the words that only make it a question."""
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", topic) if w.lower() not in QUESTION_WORDS]
+    return content_terms(" ".join(words)) or content_terms(topic)
+
+
+def lexical_overlap(query_terms: set[str], text: str) -> float:
+    if not query_terms:
+        return 0.0
+    return len(query_terms & content_terms(text)) / len(query_terms)
+
+
+def sentence_score(
+    sentence: HasVector, query_terms: set[str], query_vector: np.ndarray, lexical_weight: float
+) -> float:
+    """How well a sentence answers a query: cosine + lexical_weight x share of the query's words it holds."""
+    return float(sentence.vector @ query_vector) + lexical_weight * lexical_overlap(query_terms, sentence.text)
+
+
+def name_like_words(text: str) -> list[str]:
+    """Words that look like names of methods, models or datasets (LoRA, GPT-4, YOLOv8, SGD)."""
+    return list(dict.fromkeys(word for word in WORD.findall(text) if NAME_LIKE.match(word)))
+
+
+def vocabulary(texts: list[str]) -> set[str]:
+    """Every lower-cased word of ``texts``: what an unknown-name check looks names up in."""
+    return {word.lower() for text in texts for word in WORD.findall(text)}
