@@ -90,6 +90,19 @@ class AnswerSettings:
     # lowering factoid precision.
     max_answer_sentences: int = 5
     max_sentences_per_paper: int = 3
+    # Issue 11 mechanisms, set on the dev split of eval/questions.jsonl only (never on test):
+    # papers retrieved for list/compare questions, and most lines in such an answer;
+    list_k: int = 12
+    # a paper is cited only if it holds this share of the question's key words (IDF-weighted),
+    # and at least relative_paper_coverage of the best paper's share, or a name the question uses;
+    min_paper_coverage: float = 0.3
+    relative_paper_coverage: float = 0.6
+    # score bonus for sentences of the shape asked (a number for "how much", "we propose"/"by"
+    # for "how does", a name for "which"), and for sentences of the paper that introduces a name;
+    shape_bonus: float = 0.1
+    focus_paper_bonus: float = 0.15
+    # a "how much" question is answered only by a sentence with a number holding this share of its key words.
+    quantity_min_coverage: float = 0.5
 
 
 @dataclass(frozen=True)

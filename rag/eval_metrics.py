@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+
+# An answer sentence that opens with a reference to something it does not say ("To address these
+# limitations", "In contrast", "Our method"): it only makes sense after a sentence the answer may not show.
+DANGLING_OPENER = re.compile(
+    r"^(?:(?:To address (?:these|this|such)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|Thus"
+    r"|Hence|This|These|Those|Such|It|Its|They|Their|Our (?:methods?|approach(?:es)?|models?)|Further|Instead|Similarly"
+    r"|Finally|Specifically|Building on)\b|Here,)"
+)
+# Leading characters skipped before the opener test: spaces, quotes, brackets.
+_LEADING = " \t\n\"'“‘(["
 
 
 def recall_at(ranked: Sequence[str], gold: set[str], k: int) -> float | None:
@@ -46,6 +57,39 @@ def citation_recall(cited: Sequence[str], gold: set[str]) -> float | None:
     if not gold:
         return None
     return len(set(cited) & gold) / len(gold)
+
+
+def gold_first(cited: Sequence[str], gold: set[str], abstained: bool) -> float | None:
+    """1.0 when the first citation is a gold paper; None when there is no gold, or nothing is cited."""
+    if not gold or abstained or not cited:
+        return None
+    return 1.0 if cited[0] in gold else 0.0
+
+
+def rare_terms(terms: set[str], idf: dict[str, float], unseen: float) -> set[str]:
+    """The question's key terms: those rarer in the corpus than its median term (all when two or fewer).
+
+    An IDF tie can leave none above the median; then all terms count."""
+    if len(terms) <= 2:
+        return set(terms)
+    weights = {term: idf.get(term, unseen) for term in terms}
+    middle = statistics.median(weights.values())
+    return {term for term, weight in weights.items() if weight > middle} or set(terms)
+
+
+def off_topic_share(cited_terms: Iterable[set[str]], key_terms: set[str]) -> float | None:
+    """Share of cited papers (each given as its set of terms) holding none of ``key_terms``.
+
+    None when nothing is cited or the question has no key terms."""
+    papers = list(cited_terms)
+    if not papers or not key_terms:
+        return None
+    return sum(1 for terms in papers if not terms & key_terms) / len(papers)
+
+
+def dangling_openers(sentences: Iterable[str]) -> int:
+    """How many sentences start with an unresolved reference ("However", "This", "Our method", ...)."""
+    return sum(1 for text in sentences if DANGLING_OPENER.match(text.lstrip(_LEADING)))
 
 
 def must_include_rate(answer: str, strings: Sequence[str]) -> float | None:

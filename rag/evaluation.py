@@ -1,46 +1,61 @@
 """Offline evaluation: retrieval, answer and citation quality per configuration, side by side.
 
-Question files are JSON Lines, one question a line:
-``{"id", "kind": "factoid"|"synthesis"|"unanswerable", "question", "gold_titles": [...], "must_include": [...]}``.
-Gold titles are matched to indexed papers by normalized title.
+Question files (format and validation in :mod:`rag.eval_questions`) are JSON Lines, one
+question a line: ``{"id", "kind", "shape", "split", "question", "gold_titles", "must_include",
+"history"?}``. Gold titles are matched to indexed papers by normalized title.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
 from rag.corpus import normalize_title
 from rag.engine import get_engine
-from rag.errors import RagError
 from rag.eval_metrics import (
     citation_precision,
     citation_recall,
+    dangling_openers,
+    gold_first,
     mean,
     must_include_rate,
     ndcg_at,
+    off_topic_share,
     percentile,
+    rare_terms,
     recall_at,
     reciprocal_rank,
 )
+from rag.eval_questions import KINDS, SHAPES, SPLITS, Question, load_questions
 from rag.pipeline import ask, search
+from rag.text import content_terms, topic_terms
 from rag.types import IndexStatus
 
-KINDS = ("factoid", "synthesis", "unanswerable")
+__all__ = [
+    "KINDS",
+    "SHAPES",
+    "SPLITS",
+    "EvalConfig",
+    "EvalResult",
+    "EvalRun",
+    "Question",
+    "QuestionResult",
+    "citation_precision",
+    "citation_recall",
+    "load_questions",
+    "must_include_rate",
+    "ndcg_at",
+    "recall_at",
+    "reciprocal_rank",
+    "run_eval",
+    "summarize",
+]
+
 RETRIEVAL_DEPTH = 20
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    kind: str
-    question: str
-    gold_titles: tuple[str, ...] = ()
-    must_include: tuple[str, ...] = ()
+# Shapes whose answer should name every relevant paper: scored by list_recall.
+LIST_SHAPES = ("list", "compare")
 
 
 @dataclass(frozen=True)
@@ -57,39 +72,6 @@ class EvalConfig:
         return f"{self.mode}-k{self.k}{suffix}"
 
 
-# --- question files -------------------------------------------------------------------------
-def load_questions(path: str | Path) -> list[Question]:
-    """Read a question file; any bad line raises with the file and line named."""
-    questions, seen = [], set()
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RagError(f"{where}: invalid JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
-            raise RagError(f"{where}: field 'question' is missing or empty")
-        if row.get("kind") not in KINDS:
-            raise RagError(f"{where}: field 'kind' must be one of {', '.join(KINDS)}")
-        for name in ("gold_titles", "must_include"):
-            if not isinstance(row.get(name, []), list):
-                raise RagError(f"{where}: field {name!r} must be a list of strings")
-        qid = str(row.get("id") or f"line{number}")
-        if qid in seen:
-            raise RagError(f"{where}: duplicate id {qid!r}")
-        seen.add(qid)
-        questions.append(
-            Question(
-                qid, row["kind"], row["question"], tuple(row.get("gold_titles", [])), tuple(row.get("must_include", []))
-            )
-        )
-    if not questions:
-        raise RagError(f"{path}: no questions")
-    return questions
-
-
 # --- running ---------------------------------------------------------------------------------
 @dataclass
 class QuestionResult:
@@ -102,9 +84,11 @@ class QuestionResult:
     failures: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "id": self.question.id,
             "kind": self.question.kind,
+            "shape": self.question.shape,
+            "split": self.question.split,
             "question": self.question.question,
             "retrieved": self.retrieved_titles[:10],
             "answer": self.answer["answer"],
@@ -114,6 +98,11 @@ class QuestionResult:
             "metrics": self.metrics,
             "failures": self.failures,
         }
+        if self.question.history:
+            data["history"] = list(self.question.history)
+        if self.answer.get("standalone_question"):
+            data["standalone_question"] = self.answer["standalone_question"]
+        return data
 
 
 def _validity(answer: dict) -> float | None:
@@ -133,16 +122,46 @@ def _gold_ids(question: Question, known: dict[str, str]) -> tuple[set[str], list
     return ids, unknown
 
 
+def key_terms(question: Question, idf: tuple[dict[str, float], float]) -> set[str]:
+    """The question's rare content words (a follow-up's include its earlier user turns)."""
+    earlier = [turn["content"] for turn in question.history if turn["role"] == "user"]
+    return rare_terms(topic_terms(" ".join([*earlier, question.question])), *idf)
+
+
+def _cited_papers(answer: dict) -> dict[str, str]:
+    """Cited paper id -> its title and abstract, in citation order."""
+    texts = {s["n"]: f"{s['title']} {s['text']}" for s in answer["sources"]}
+    return {c["paper_id"]: texts.get(c["n"], c["title"]) for c in answer["citations"]}
+
+
 def evaluate_question(
-    question: Question, config: EvalConfig, settings: Settings, known: dict[str, str]
+    question: Question,
+    config: EvalConfig,
+    settings: Settings,
+    known: dict[str, str],
+    idf: tuple[dict[str, float], float] | None = None,
 ) -> QuestionResult:
     gold, unknown = _gold_ids(question, known)
-    hits = search(question.question, k=RETRIEVAL_DEPTH, mode=config.mode, settings=settings)
-    ranked = [h.paper_id for h in hits]
-    result = ask(question.question, k=config.k, mode=config.mode, answer_mode=config.answer_mode, settings=settings)
+    history = [dict(turn) for turn in question.history] or None
+    result = ask(
+        question.question,
+        k=config.k,
+        mode=config.mode,
+        history=history,
+        answer_mode=config.answer_mode,
+        settings=settings,
+    )
     answer = result.to_dict()
+    # Retrieval is scored on what the answer searched: a follow-up's rewrite when there is one.
+    searched = answer.get("standalone_question") or question.question
+    hits = search(searched, k=RETRIEVAL_DEPTH, mode=config.mode, settings=settings)
+    ranked = [h.paper_id for h in hits]
     cited = [c["paper_id"] for c in answer["citations"]]
-    answerable = question.kind != "unanswerable"
+    papers = _cited_papers(answer)
+    terms = key_terms(question, idf or get_engine(settings).snapshot.idf)
+    off_topic = [pid for pid, text in papers.items() if not content_terms(text) & terms]
+    abstained = answer["abstained"]
+    answerable = question.answerable
     metrics: dict[str, float | None] = {
         "recall@1": recall_at(ranked, gold, 1),
         "recall@5": recall_at(ranked, gold, 5),
@@ -153,11 +172,16 @@ def evaluate_question(
         "must_include": must_include_rate(answer["answer"], question.must_include) if answerable else None,
         "citation_precision": citation_precision(cited, gold),
         "citation_recall": citation_recall(cited, gold),
+        "gold_first": gold_first(cited, gold, abstained),
+        "list_recall": citation_recall(cited, gold) if question.shape in LIST_SHAPES else None,
+        "off_topic_citations": off_topic_share([content_terms(t) for t in papers.values()], terms),
+        "dangling_openers": None if abstained else float(dangling_openers(s["text"] for s in answer["sentences"])),
         "supported": mean([1.0 if s["supported"] else 0.0 for s in answer["sentences"]]),
         # Share of the citations the answerer wrote that name a real source (LLM answers can invent [9]).
         "citation_validity": _validity(answer),
         "llm_fallback": 1.0 if result.fallback else 0.0,
-        "abstention_correct": 1.0 if answer["abstained"] == (not answerable) else 0.0,
+        "abstained": 1.0 if abstained else 0.0,
+        "abstention_correct": 1.0 if abstained == (not answerable) else 0.0,
         "latency_ms": answer["timings_ms"].get("total"),
     }
     failures = [f"gold title not in the index: {title!r}" for title in unknown]
@@ -167,26 +191,54 @@ def evaluate_question(
         failures.append("no gold paper in the top 10")
     elif question.kind == "factoid" and gold and metrics["mrr"] is not None and metrics["mrr"] < 1.0:
         failures.append(f"gold paper ranked {round(1 / metrics['mrr']) if metrics['mrr'] else '>20'}, not first")
-    if metrics["must_include"] is not None and metrics["must_include"] < 1.0 and not answer["abstained"]:
+    if metrics["must_include"] is not None and metrics["must_include"] < 1.0 and not abstained:
         missing = [s for s in question.must_include if s.lower() not in answer["answer"].lower()]
         failures.append(f"answer lacks {missing}")
     if metrics["citation_precision"] is not None and metrics["citation_precision"] < 1.0:
         failures.append("cites a non-gold paper")
+    if metrics["gold_first"] == 0.0:
+        failures.append("first citation is not a gold paper")
+    if off_topic:
+        titles = {c["paper_id"]: c["title"] for c in answer["citations"]}
+        failures.append(f"cites off-topic papers (none of {sorted(terms)}): {[titles[p] for p in off_topic]}")
+    if metrics["dangling_openers"]:
+        failures.append(f"{int(metrics['dangling_openers'])} sentence(s) open with an unresolved reference")
     return QuestionResult(question, ranked, [h.title for h in hits], answer, cited, metrics, failures)
 
 
-def summarize(results: list[QuestionResult]) -> dict:
-    def block(rows: list[QuestionResult]) -> dict:
-        keys = rows[0].metrics.keys() if rows else []
-        summary = {key: mean([r.metrics[key] for r in rows]) for key in keys if key != "latency_ms"}
-        summary["n"] = len(rows)
-        return {k: v for k, v in summary.items() if v is not None}
+# Per-question figures that are not averaged into a block (``abstained`` is reported split in two).
+_NOT_AVERAGED = ("latency_ms", "abstained")
 
-    latencies = [r.metrics["latency_ms"] for r in results if r.metrics["latency_ms"] is not None]
+
+def summary_block(rows: list[QuestionResult]) -> dict:
+    """Mean of every metric over ``rows`` (None where not applicable), plus the abstention split
+    (``abstained_unanswerable``, ``false_abstention``) and ``dangling_openers_total``."""
+    keys = [key for key in (rows[0].metrics if rows else {}) if key not in _NOT_AVERAGED]
+    block: dict[str, Any] = {key: mean([r.metrics[key] for r in rows]) for key in keys}
+    block["abstained_unanswerable"] = mean([r.metrics["abstained"] for r in rows if not r.question.answerable])
+    block["false_abstention"] = mean([r.metrics["abstained"] for r in rows if r.question.answerable])
+    counts = [r.metrics["dangling_openers"] for r in rows if r.metrics.get("dangling_openers") is not None]
+    block["dangling_openers_total"] = int(sum(counts)) if counts else None
+    block["n"] = len(rows)
+    return {k: v for k, v in block.items() if v is not None}
+
+
+def _blocks(results: list[QuestionResult]) -> dict:
     return {
         "n": len(results),
-        "by_kind": {kind: block([r for r in results if r.question.kind == kind]) for kind in KINDS},
-        "overall": block(results),
+        "by_kind": {kind: summary_block([r for r in results if r.question.kind == kind]) for kind in KINDS},
+        "by_shape": {shape: summary_block([r for r in results if r.question.shape == shape]) for shape in SHAPES},
+        "overall": summary_block(results),
+    }
+
+
+def summarize(results: list[QuestionResult]) -> dict:
+    """Blocks by kind, by shape and overall; the same per split present (``by_split``)."""
+    latencies = [r.metrics["latency_ms"] for r in results if r.metrics["latency_ms"] is not None]
+    splits = {split: [r for r in results if r.question.split == split] for split in SPLITS}
+    return {
+        **_blocks(results),
+        "by_split": {split: _blocks(rows) for split, rows in splits.items() if rows},
         "abstention_accuracy": mean([r.metrics["abstention_correct"] for r in results]),
         "latency_ms": {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)},
     }
@@ -223,14 +275,14 @@ def run_eval(
 
     Runs are named by retrieval mode alone when nothing else (k, answer mode) varies."""
     engine = get_engine(settings)
-    known = engine.snapshot.titles
+    known, idf = engine.snapshot.titles, engine.snapshot.idf
     total, done = len(questions) * len(configs), 0
     by_mode = len({(c.k, c.answer_mode) for c in configs}) == 1
     runs = {}
     for config in configs:
         results = []
         for question in questions:
-            results.append(evaluate_question(question, config, settings, known))
+            results.append(evaluate_question(question, config, settings, known, idf))
             done += 1
             if progress:
                 progress(done, total)

@@ -1,22 +1,40 @@
 """Evidence: everything an answerer needs about one question, gathered once.
 
-The question is retrieved against the current index snapshot; the retrieved papers'
-sentences are scored against it (cosine + lexical_weight x share of the question's
-content words); answerability is decided here, once, for every answerer: weak best
-evidence, or a name no indexed text contains, means the papers do not answer.
+The question is analysed (:mod:`rag.focus`), retrieved against the current index
+snapshot, and the paper that introduces a name the question uses is put first. The
+retrieved papers' sentences are scored against it (cosine + lexical_weight x share of its
+content words, plus a bonus for the shape asked and for the focus paper). Papers that do
+not hold the question's key words are not citable. Answerability is decided here, once,
+for every answerer.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from rag.config import AnswerSettings
+from rag.focus import NUMBER, Focus, analyze
 from rag.retrieval import HybridRetriever, Retrieval
-from rag.store import PaperStore, StoredSentence
+from rag.snapshot import IndexSnapshot
+from rag.store import StoredSentence
+from rag.summary_select import coverage
 from rag.text import content_terms, sentence_score
 from rag.types import Hit, RetrievalMode
+
+# What a definition says ("we propose X, a ...", "X is a ...") and how a mechanism is told ("by projecting").
+DEFINES = re.compile(r"\b(we (propose|introduce|present|develop)|(is|are) an?|called|named|termed)\b", re.I)
+EXPLAINS = re.compile(
+    r"\b((by|via|through|using) \w+ing|we (propose|introduce|present)|which (allows|enables|lets))\b", re.I
+)
+NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` uses ``name`` as a word ("LoRA" in "adapting LoRA", not in "QLoRA")."""
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I) is not None
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,11 @@ class Evidence:
     unknown_names: tuple[str, ...] = ()
     answerable: bool = True
     settings: AnswerSettings = field(default_factory=AnswerSettings)
+    focus: Focus | None = None
+    # Papers that hold the question's key words: the only ones an answer may cite.
+    citable: list[str] = field(default_factory=list)
+    # Why the papers cannot answer, when a rule beyond weak evidence decided it.
+    missing: str = ""
 
     @property
     def strength(self) -> float:
@@ -57,16 +80,40 @@ class Evidence:
             for n, paper_id in enumerate(order, start=1)
         ]
 
+    def title(self, paper_id: str) -> str:
+        return next(h.title for h in self.hits if h.paper_id == paper_id)
+
+
+def shape_bonus(text: str, focus: Focus) -> float:
+    """1 when a sentence has what the question's shape asks for, else 0."""
+    named = not focus.names or any(mentions(text, name) for name in focus.names)
+    if focus.shape == "quantity":
+        return 1.0 if NUMBER.search(text) and named else 0.0
+    if focus.shape == "definition":
+        return 1.0 if DEFINES.search(text) and named else 0.0
+    if focus.shape == "mechanism":
+        return 1.0 if EXPLAINS.search(text) else 0.0
+    if focus.shape == "which":
+        return 1.0 if NAME_IN_TEXT.search(text) else 0.0
+    return 0.0
+
 
 def score_sentences(
-    retrieval: Retrieval, sentences: dict[str, list[StoredSentence]], lexical_weight: float
+    retrieval: Retrieval,
+    sentences: dict[str, list[StoredSentence]],
+    settings: AnswerSettings,
+    focus: Focus | None = None,
+    focus_papers: frozenset[str] = frozenset(),
 ) -> list[ScoredSentence]:
     query_terms = content_terms(retrieval.query)
     scored = []
     for rank, hit in enumerate(retrieval.hits):
         for sentence in sentences.get(hit.paper_id, []):
             cosine = float(sentence.vector @ retrieval.query_vector)
-            score = sentence_score(sentence, query_terms, retrieval.query_vector, lexical_weight)
+            score = sentence_score(sentence, query_terms, retrieval.query_vector, settings.lexical_weight)
+            if focus is not None:
+                score += settings.shape_bonus * shape_bonus(sentence.text, focus)
+                score += settings.focus_paper_bonus * (hit.paper_id in focus_papers)
             scored.append(ScoredSentence(sentence, rank, cosine, score))
     return sorted(scored, key=lambda s: (-s.score, s.paper_rank, s.sentence.position))
 
@@ -78,19 +125,86 @@ def is_answerable(strength: float, unknown_names: tuple[str, ...], settings: Ans
     return not unknown_names or strength >= settings.unknown_name_override
 
 
+def focus_first(retrieval: Retrieval, snapshot: IndexSnapshot, focus: Focus) -> tuple[Retrieval, frozenset[str]]:
+    """Put the papers whose titles introduce a name of the question first (retrieving them if needed)."""
+    wanted = [snapshot.introduced_names[n.casefold()] for n in focus.names if n.casefold() in snapshot.introduced_names]
+    if not wanted:
+        return retrieval, frozenset()
+    by_id = {h.paper_id: h for h in retrieval.hits}
+    first = []
+    for paper_id in dict.fromkeys(wanted):
+        hit = by_id.get(paper_id)
+        if hit is None:
+            node = snapshot.first_nodes[paper_id]
+            meta = node.metadata
+            text = node.get_content().removeprefix(f"{meta['title']}\n\n")
+            hit = Hit(paper_id, meta["title"], 0.0, text, meta.get("source", ""), tuple(meta.get("links", "").split()))
+        first.append(hit)
+    rest = [h for h in retrieval.hits if h.paper_id not in set(wanted)]
+    hits = (first + rest)[: max(len(retrieval.hits), len(first))]
+    return Retrieval(retrieval.query, retrieval.query_vector, hits, retrieval.unknown_names), frozenset(wanted)
+
+
+def citable_papers(
+    hits: list[Hit],
+    sentences: dict[str, list[StoredSentence]],
+    focus: Focus,
+    snapshot: IndexSnapshot,
+    settings: AnswerSettings,
+) -> list[str]:
+    """Retrieved papers that hold the question's key words (IDF-weighted) or a name it uses."""
+    idf, unseen = snapshot.idf
+    terms = set(focus.terms)
+    shares = {}
+    for hit in hits:
+        text = hit.title + " " + " ".join(s.text for s in sentences.get(hit.paper_id, []))
+        named = any(mentions(text, name) for name in focus.names)
+        shares[hit.paper_id] = (coverage(terms, content_terms(text), idf, unseen), named)
+    best = max((share for share, _ in shares.values()), default=0.0)
+    floor = max(settings.min_paper_coverage, settings.relative_paper_coverage * best)
+    return [h.paper_id for h in hits if shares[h.paper_id][1] or shares[h.paper_id][0] >= floor]
+
+
+def quantity_gap(
+    scored: list[ScoredSentence], focus: Focus, citable: list[str], snapshot: IndexSnapshot, settings: AnswerSettings
+) -> str:
+    """For "how much" questions: what is missing when no citable sentence gives a number on the question's subject."""
+    idf, unseen = snapshot.idf
+    for candidate in scored:
+        text = candidate.sentence.text
+        if candidate.sentence.paper_id not in citable or not NUMBER.search(text):
+            continue
+        if focus.names and not any(mentions(text, n) for n in focus.names):
+            continue
+        if coverage(set(focus.terms), content_terms(text), idf, unseen) >= settings.quantity_min_coverage:
+            return ""
+    subject = ", ".join(focus.names) or "this"
+    return f"The indexed papers mention {subject}, but none of them states the figure asked for."
+
+
 def gather_evidence(
     retriever: HybridRetriever,
-    store: PaperStore,
     question: str,
     k: int,
     mode: RetrievalMode,
     source: str | None,
     settings: AnswerSettings,
 ) -> Evidence:
+    snapshot = retriever.snapshot
+    focus = analyze(question)
+    if focus.shape in ("list", "compare"):
+        k = max(k, settings.list_k)
     retrieval = retriever.retrieve(question, k=k, mode=mode, source=source)
-    sentences = store.sentences_for([h.paper_id for h in retrieval.hits])
-    scored = score_sentences(retrieval, sentences, settings.lexical_weight)
+    retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
+    sentences = snapshot.store.sentences_for([h.paper_id for h in retrieval.hits])
+    scored = score_sentences(retrieval, sentences, settings, focus, focus_papers)
     strength = scored[0].score if scored else 0.0
+    citable = citable_papers(retrieval.hits, sentences, focus, snapshot, settings)
+    answerable = is_answerable(strength, retrieval.unknown_names, settings) and bool(citable)
+    missing = ""
+    if answerable and focus.shape == "quantity":
+        missing = quantity_gap(scored, focus, citable, snapshot, settings)
+        answerable = not missing
     return Evidence(
         question=question,
         query_vector=retrieval.query_vector,
@@ -99,6 +213,9 @@ def gather_evidence(
         scored=scored,
         focus_terms=content_terms(question),
         unknown_names=retrieval.unknown_names,
-        answerable=is_answerable(strength, retrieval.unknown_names, settings),
+        answerable=answerable,
         settings=settings,
+        focus=focus,
+        citable=citable,
+        missing=missing,
     )

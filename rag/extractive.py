@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rag.evidence import Evidence, ScoredSentence
+from rag.focus import DANGLING, short_name
 from rag.prompts import NOT_IN_CORPUS
 from rag.types import Answer, AnswerSentence, AskEvent, Citation, Notice, Theme
 
@@ -24,7 +25,29 @@ def abstention(evidence: Evidence) -> Answer:
     if evidence.unknown_names:
         names = ", ".join(repr(name) for name in evidence.unknown_names)
         message += f" None of them mentions {names}."
+    elif evidence.missing:
+        message += f" {evidence.missing}"
     return Answer(answer=message, abstained=True, citations=[], sources=evidence.sources())
+
+
+def readable(evidence: Evidence) -> list[ScoredSentence]:
+    """Sentences of citable papers that make sense on their own, best first."""
+    citable = set(evidence.citable) if evidence.focus is not None else None
+    return [
+        c
+        for c in evidence.scored
+        if (citable is None or c.sentence.paper_id in citable)
+        and not DANGLING.match(c.sentence.text)
+        and "://" not in c.sentence.text
+    ]
+
+
+def one_per_paper(evidence: Evidence) -> list[ScoredSentence]:
+    """For list and comparison questions: each citable paper's best readable sentence."""
+    best: dict[str, ScoredSentence] = {}
+    for candidate in readable(evidence):
+        best.setdefault(candidate.sentence.paper_id, candidate)
+    return list(best.values())[: evidence.settings.list_k]
 
 
 def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
@@ -32,8 +55,9 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     settings = evidence.settings
     chosen: list[ScoredSentence] = []
     per_paper: dict[str, int] = {}
-    floor = evidence.strength * settings.relative_floor
-    for candidate in evidence.scored:
+    candidates = readable(evidence)
+    floor = (candidates[0].score if candidates else 0.0) * settings.relative_floor
+    for candidate in candidates:
         if len(chosen) == settings.max_answer_sentences or candidate.score < floor:
             break
         paper_id = candidate.sentence.paper_id
@@ -50,13 +74,17 @@ def extractive_answer(evidence: Evidence) -> Answer:
     """Quote the best sentences of the retrieved abstracts, or abstain."""
     if not evidence.answerable:
         return abstention(evidence)
-    chosen = select_sentences(evidence)
+    listing = evidence.focus is not None and evidence.focus.shape in ("list", "compare")
+    chosen = one_per_paper(evidence) if listing else select_sentences(evidence)
+    if not chosen:
+        return abstention(evidence)
     cited_order = list(dict.fromkeys(c.sentence.paper_id for c in chosen))
     sources = evidence.sources(cited_order)
     number_of = {s.paper_id: s.n for s in sources}
 
     # Read like a passage: papers in citation order, each paper's sentences in abstract order.
     ordered = sorted(chosen, key=lambda c: (cited_order.index(c.sentence.paper_id), c.sentence.position))
+    titles = {s.paper_id: s.title for s in sources}
     answer_sentences = [
         AnswerSentence(
             text=c.sentence.text,
@@ -64,18 +92,22 @@ def extractive_answer(evidence: Evidence) -> Answer:
             support=1.0,
             supported=True,
             evidence=(c.sentence.text,),
+            lead=short_name(titles[c.sentence.paper_id]),
         )
         for c in ordered
     ]
     paragraphs = []
     for paper_id in cited_order:
         n = number_of[paper_id]
-        paragraphs.append(" ".join(f"{s.text} [{n}]" for s in answer_sentences if s.citations == (n,)))
+        quotes = " ".join(s.text for s in answer_sentences if s.citations == (n,))
+        paragraphs.append(f"{'- ' if listing else ''}**{short_name(titles[paper_id])}** [{n}]: {quotes}")
+    if listing:
+        paragraphs.insert(0, f"{len(cited_order)} of the retrieved papers address this:")
     citations = [
         Citation(n=number_of[pid], paper_id=pid, title=sources[number_of[pid] - 1].title) for pid in cited_order
     ]
     return Answer(
-        answer="\n\n".join(paragraphs),
+        answer=("\n" if listing else "\n\n").join(paragraphs),
         abstained=False,
         citations=citations,
         sources=sources,

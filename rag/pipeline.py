@@ -53,7 +53,7 @@ def search(
     _, retriever = engine.view()
     retrieval = retriever.retrieve(
         check_question(query, settings),
-        k=k or settings.retrieval.search_k,
+        k=settings.retrieval.search_k if k is None else k,
         mode=mode or settings.retrieval.retrieval_mode,
         source=source,
     )
@@ -91,9 +91,8 @@ def ask_stream(
     _, retriever = engine.view()
     evidence = gather_evidence(
         retriever,
-        retriever.snapshot.store,
         standalone,
-        k=k or settings.retrieval.ask_k,
+        k=settings.retrieval.ask_k if k is None else k,
         mode=mode or settings.retrieval.retrieval_mode,
         source=source,
         settings=settings.answer,

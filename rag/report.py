@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rag.evaluation import KINDS, EvalResult
+from rag.evaluation import KINDS, SHAPES, SPLITS, EvalResult
 
 SUMMARY_ROWS = [
     ("factoid", "recall@1"),
@@ -20,9 +20,30 @@ SUMMARY_ROWS = [
     ("synthesis", "citation_recall"),
     ("synthesis", "citation_precision"),
     ("synthesis", "must_include"),
+    ("overall", "gold_first"),
+    ("overall", "list_recall"),
+    ("overall", "off_topic_citations"),
+    ("overall", "dangling_openers"),
+    ("overall", "dangling_openers_total"),
+    ("overall", "abstained_unanswerable"),
+    ("overall", "false_abstention"),
     ("overall", "supported"),
     ("overall", "citation_validity"),
     ("overall", "llm_fallback"),
+]
+# The figures the issue-11 acceptance is stated in, per split.
+SPLIT_ROWS = [
+    ("factoid", "must_include"),
+    ("overall", "gold_first"),
+    ("overall", "abstained_unanswerable"),
+    ("overall", "false_abstention"),
+    ("factoid", "citation_precision"),
+    ("synthesis", "citation_recall"),
+    ("overall", "list_recall"),
+    ("overall", "dangling_openers_total"),
+    ("overall", "off_topic_citations"),
+    ("factoid", "mrr"),
+    ("synthesis", "recall@10"),
 ]
 
 
@@ -32,7 +53,15 @@ def _value(summary: dict, kind: str, metric: str) -> float | None:
 
 
 def _fmt(value: float | None) -> str:
+    if isinstance(value, int):
+        return str(value)
     return "-" if value is None else f"{value:.3f}"
+
+
+def _diff(value: float | None, base: float | None) -> str:
+    if value is None or base is None:
+        return "-"
+    return f"{value - base:+d}" if isinstance(value, int) and isinstance(base, int) else f"{value - base:+.3f}"
 
 
 def summary_table(result: EvalResult) -> str:
@@ -55,11 +84,54 @@ def summary_table(result: EvalResult) -> str:
                 values.append(summary["latency_ms"]["p50" if "p50" in metric else "p95"])
             else:
                 values.append(_value(summary, kind, metric))
-        diffs = ["-" if v is None or values[0] is None else f"{v - values[0]:+.3f}" for v in values[1:]]
+        diffs = [_diff(v, values[0]) for v in values[1:]]
         lines.append(
             f"| {kind} | {metric} | " + " | ".join(_fmt(v) for v in values) + "".join(f" | {d}" for d in diffs) + " |"
         )
     return "\n".join(lines)
+
+
+def shape_table(result: EvalResult) -> str:
+    """must_include per question shape, one column per run."""
+    names = list(result.runs)
+    first = result.runs[names[0]].summary["by_shape"]
+    lines = [
+        "| shape | n | " + " | ".join(f"{n} must_include" for n in names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    for shape in SHAPES:
+        if not first.get(shape, {}).get("n"):
+            continue
+        values = [result.runs[n].summary["by_shape"][shape].get("must_include") for n in names]
+        lines.append(f"| {shape} | {first[shape]['n']} | " + " | ".join(_fmt(v) for v in values) + " |")
+    return "\n".join(lines)
+
+
+def split_table(result: EvalResult) -> str:
+    """The headline figures per split, one column per run and split."""
+    columns = [(name, split) for name, run in result.runs.items() for split in run.summary.get("by_split", {})]
+    if not columns:
+        return "No question has a split."
+    lines = [
+        "| kind | metric | " + " | ".join(f"{name} {split}" for name, split in columns) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
+    for kind, metric in SPLIT_ROWS:
+        values = [_value(result.runs[name].summary["by_split"][split], kind, metric) for name, split in columns]
+        lines.append(f"| {kind} | {metric} | " + " | ".join(_fmt(v) for v in values) + " |")
+    return "\n".join(lines)
+
+
+def splits_covered(result: EvalResult) -> str:
+    """One sentence naming the split(s) the questions come from."""
+    questions = next(iter(result.runs.values())).questions
+    counts = {split: sum(1 for q in questions if q.get("split") == split) for split in SPLITS}
+    unsplit = sum(1 for q in questions if q.get("split") not in SPLITS)
+    parts = [f"{split} ({n} questions)" for split, n in counts.items() if n]
+    if unsplit:
+        parts.append(f"no split ({unsplit} questions)")
+    label = "Split" if len(parts) == 1 else "Splits"
+    return f"{label}: {' and '.join(parts)}. Tune on dev only; test is reported, never tuned on."
 
 
 def failures_section(result: EvalResult) -> str:
@@ -68,7 +140,8 @@ def failures_section(result: EvalResult) -> str:
         failed = [q for q in run.questions if q["failures"]]
         parts.append(f"### {name}: {len(failed)} of {len(run.questions)} questions with a failed check\n")
         for q in failed:
-            parts.append(f"- `{q['id']}` ({q['kind']}) {q['question']}\n  - " + "; ".join(q["failures"]))
+            tag = f"{q['kind']}, {q.get('shape')}, {q.get('split') or 'no split'}"
+            parts.append(f"- `{q['id']}` ({tag}) {q['question']}\n  - " + "; ".join(q["failures"]))
         parts.append("")
     return "\n".join(parts)
 
@@ -123,9 +196,19 @@ def write_report(result: EvalResult, out_dir: str | Path, questions_file: str) -
         f"Questions: `{questions_file}` ({', '.join(f'{n} {k}' for k, n in counts.items())}). "
         f"Index: {index.papers} papers, {index.chunks} chunks, embeddings `{index.embedding_model}`.",
         "",
+        splits_covered(result),
+        "",
         "## Summary",
         "",
         summary_table(result),
+        "",
+        "## must_include per question shape",
+        "",
+        shape_table(result),
+        "",
+        "## By split",
+        "",
+        split_table(result),
         "",
         *[f"![{p}]({p})" for p in plots],
         "",

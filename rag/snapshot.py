@@ -47,6 +47,28 @@ class IndexSnapshot:
         return {normalize_title(n.metadata["title"]): n.metadata["paper_id"] for n in self.nodes}
 
     @cached_property
+    def introduced_names(self) -> dict[str, str]:
+        """Casefolded name a title introduces ("galore" for "GaLore: ...") -> paper id."""
+        from rag.focus import introduced_name
+
+        names = {}
+        for node in self.nodes:
+            name = introduced_name(node.metadata["title"])
+            if name:
+                names.setdefault(name.casefold(), node.metadata["paper_id"])
+        return names
+
+    @cached_property
+    def first_nodes(self) -> dict:
+        """Paper id -> its first chunk node."""
+        first: dict = {}
+        for node in self.nodes:
+            paper_id = node.metadata["paper_id"]
+            if paper_id not in first or node.metadata.get("chunk", 0) < first[paper_id].metadata.get("chunk", 0):
+                first[paper_id] = node
+        return first
+
+    @cached_property
     def idf(self) -> tuple[dict[str, float], float]:
         """IDF of every stemmed word over the indexed papers, and the IDF of an unseen word."""
         papers = self.store.papers()

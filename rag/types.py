@@ -100,6 +100,8 @@ class AnswerSentence:
     supported: bool
     # The source sentences that support it (verbatim from the abstracts), for the reader to check.
     evidence: tuple[str, ...] = ()
+    # Connective text the code writes before a quote (the paper's short name); never a claim.
+    lead: str = ""
 
     @property
     def cited_text(self) -> str:
@@ -113,6 +115,7 @@ class AnswerSentence:
             "support": round(self.support, 4),
             "supported": self.supported,
             "evidence": list(self.evidence),
+            **({"lead": self.lead} if self.lead else {}),
         }
 
 

@@ -1,0 +1,115 @@
+"""What a question asks for: its shape, the names it mentions, and its key words.
+
+The shape decides which sentences are candidates and how the answer is laid out:
+definition ("What is X?"), mechanism ("How does X ...?"), quantity ("How much ...?"),
+which ("Which method ...?"), list ("Which papers ...?"), comparison ("Compare ...") and
+open synthesis. Patterns are on the question's wording, not on any question set.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.text import name_like_words, topic_terms
+
+Shape = Literal["definition", "mechanism", "quantity", "which", "list", "compare", "synthesis"]
+
+COMPARE = re.compile(r"\b(compare|comparison|contrast|differences?|differ|versus|vs\.?)\b", re.I)
+LIST = re.compile(
+    r"^\s*(which|what)\s+(other\s+)?(papers|works|studies|articles)\b|\b(list|what work exists|which papers|"
+    r"what papers|papers (that|which|on|about|study))\b",
+    re.I,
+)
+QUANTITY = re.compile(
+    r"\b(how (much|many|fast|large|big|long|often|well|small)|by how much|to what (extent|degree)|"
+    r"what (percentage|fraction|proportion|speed-?up|accuracy|score|number|size|rate|reduction|improvement|"
+    r"throughput|error rate|word error rate|level|compression|perplexity))\b|\b(number of|count|how many)\b|"
+    r"^\s*what\b.*\b(size|maximum|minimum|length|weight|duration)\b",
+    re.I,
+)
+DEFINITION = re.compile(
+    r"^\s*(what (is|are)\s+(?!the\b)\S+(\s+\S+){0,5}\s*\??\s*$|what does \S+ (do|mean|stand for)|define\b)"
+    r"|^\s*what (is|are) (a |an )?(?-i:[A-Z])",
+    re.I,
+)
+MECHANISM = re.compile(r"^\s*how\s+(does|do|did|is|are|can|could|would)\b|\bmechanism\b|\bhow .* works?\b", re.I)
+WHICH = re.compile(
+    r"^\s*which\b|^\s*what\s+(\w+\s+)?(method|model|approach|technique|paper|work|framework|algorithm|optimizer|"
+    r"system|dataset|benchmark|architecture|strategy|term|mechanism|procedure|baseline|loss|objective|component|"
+    r"schedule|regularizer|metric|idea|trick)s?\b",
+    re.I,
+)
+# References back to the conversation ("it", "its", "that method", "and what about ...").
+REFERS_BACK = re.compile(r"\b(it|its|they|their|them|this|that|these|those)\b|^\s*(and|what about|how about)\b", re.I)
+# Sentences that open with a reference to something said before them: unreadable alone.
+DANGLING = re.compile(
+    r"^(To address (these|this|such|the above)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|"
+    r"Thus|Hence|This|These|Those|Such|It|Its|They|Their|Our (method|approach|model|framework)|Here,|Further|"
+    r"Instead|Similarly|Finally|Specifically|Building on)\b"
+)
+NUMBER = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Focus:
+    question: str
+    shape: Shape
+    # Name-like words of the question (LoRA, GaLore, GPT-4): the subject it asks about.
+    names: tuple[str, ...]
+    # Stemmed content words, without the words that only make it a question.
+    terms: frozenset[str]
+
+
+def question_shape(question: str) -> Shape:
+    if COMPARE.search(question):
+        return "compare"
+    if LIST.search(question):
+        return "list"
+    if QUANTITY.search(question):
+        return "quantity"
+    if DEFINITION.search(question):
+        return "definition"
+    if WHICH.search(question):
+        return "which"
+    if MECHANISM.search(question):
+        return "mechanism"
+    return "synthesis"
+
+
+def analyze(question: str) -> Focus:
+    return Focus(question, question_shape(question), tuple(name_like_words(question)), frozenset(topic_terms(question)))
+
+
+def short_name(title: str) -> str:
+    """A paper's short name: the text before ":" when it is short ("GaLore"), else the title's first words."""
+    head, sep, _ = title.partition(":")
+    if sep and 0 < len(head.split()) <= 4:
+        return head.strip()
+    words = title.split()
+    return " ".join(words[:6]) + (" …" if len(words) > 6 else "")
+
+
+def introduced_name(title: str) -> str:
+    """The name a title introduces ("GaLore" for "GaLore: Memory-Efficient ..."), or ""."""
+    head, sep, _ = title.partition(":")
+    return head.strip() if sep and 0 < len(head.split()) <= 3 else ""
+
+
+def resolve_followup(question: str, history: list[dict[str, str]]) -> str:
+    """A follow-up that refers back ("what about its memory cost?"), with the previous question's
+    subject added: its names, or else its key words. Other questions come back unchanged."""
+    previous = [turn["content"] for turn in history if turn.get("role") == "user"]
+    if not previous or not REFERS_BACK.search(question):
+        return question
+    last = analyze(previous[-1])
+    if any(name.lower() in question.lower() for name in last.names):
+        return question
+    subject = " ".join(last.names) or " ".join(
+        w for w in re.findall(r"[A-Za-z0-9\-]+", previous[-1]) if w.lower() not in _FILLER
+    )
+    return f"{question.rstrip('?').strip()} ({subject})?" if subject else question
+
+
+_FILLER = {"what", "which", "how", "does", "do", "is", "are", "the", "a", "an", "of", "in", "on", "for", "to", "and"}
