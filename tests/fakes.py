@@ -31,9 +31,8 @@ def _bucket(word: str, dimensions: int) -> tuple[int, float]:
 def bow_vector(text: str, dimensions: int = DIMENSIONS) -> np.ndarray:
     """Hashed bag of (lower-cased, crudely de-pluralised) words, L2-normalised; never all zeros."""
     vector = np.zeros(dimensions, dtype=np.float32)
-    for word in _WORD.findall(text.lower()):
-        if len(word) > 3 and word.endswith("s"):
-            word = word[:-1]
+    for raw in _WORD.findall(text.lower()):
+        word = raw[:-1] if len(raw) > 3 and raw.endswith("s") else raw
         index, sign = _bucket(word, dimensions)
         vector[index] += sign
     norm = float(np.linalg.norm(vector))
@@ -140,3 +139,35 @@ def sentence_with_vector(paper_id: str, position: int, text: str, vector) -> Sto
 
 def hit_for(paper: Paper, n: int = 0, score: float = 1.0) -> Hit:
     return Hit(paper_id=paper.paper_id, title=paper.title, score=score, text=paper.abstract, source=paper.source, n=n)
+
+
+def make_evidence(question: str, papers: list[Paper], settings=None, unknown_names: tuple[str, ...] = ()):
+    """Evidence for ``question`` as if ``papers`` were retrieved in this order, scored with fake vectors
+    (cosine + lexical_weight x query-word overlap, best first), with no question analysis."""
+    from rag.chunking import split_sentences
+    from rag.config import AnswerSettings
+    from rag.evidence import Evidence, ScoredSentence, is_answerable
+    from rag.text import content_terms, sentence_score
+
+    settings = settings or AnswerSettings()
+    hits = [hit_for(p, score=1.0 - i / 10) for i, p in enumerate(papers)]
+    sentences = {p.paper_id: stored_sentences(p.paper_id, split_sentences(p.abstract)) for p in papers}
+    query_vector, terms, weight = bow_vector(question), content_terms(question), settings.lexical_weight
+    scored = [
+        ScoredSentence(s, rank, float(s.vector @ query_vector), sentence_score(s, terms, query_vector, weight))
+        for rank, hit in enumerate(hits)
+        for s in sentences[hit.paper_id]
+    ]
+    scored.sort(key=lambda c: (-c.score, c.paper_rank, c.sentence.position))
+    strength = scored[0].score if scored else 0.0
+    return Evidence(
+        question=question,
+        query_vector=query_vector,
+        hits=hits,
+        sentences=sentences,
+        scored=scored,
+        focus_terms=terms,
+        unknown_names=unknown_names,
+        answerable=is_answerable(strength, unknown_names, settings),
+        settings=settings,
+    )

@@ -1,0 +1,139 @@
+"""The store and engine over a tiny embedded Chroma index built with the fake embedder (no MiniLM, no network)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import rag
+import rag.engine
+from rag.config import Settings
+from rag.errors import EmbeddingMismatchError, NotFoundError, RagError
+from rag.store import PaperStore
+from rag.text import CITATION
+from tests.fakes import CORPUS, EXTRA, GALORE, GROKKING, LORA, FakeEmbedding, make_paper, write_jsonl
+
+
+def fake_settings(data_dir) -> Settings:
+    """Settings for an index under ``data_dir`` embedded by FakeEmbedding; independent of RAG_* variables."""
+    settings = Settings().replace(
+        data_dir=str(data_dir), embed_backend="openai", embed_model="fake-bow", embed_base_url="fake://", llm_model=""
+    )
+    rag.engine.register_embedder(settings.embedding.name, FakeEmbedding())
+    return settings
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fake-index")
+    settings = fake_settings(root / "index")
+    corpus = write_jsonl(root / "corpus" / "papers.jsonl", CORPUS)
+    report = rag.ingest([corpus], settings=settings)
+    assert (report.added, report.papers) == (len(CORPUS), len(CORPUS))
+    return settings, corpus
+
+
+def cited_numbers(text: str) -> set[int]:
+    return {int(n) for group in CITATION.findall(text) for n in re.split(r"\s*[,;]\s*", group)}
+
+
+def test_second_ingest_writes_nothing_and_keeps_the_generation(index):
+    settings, corpus = index
+    before = rag.status(settings=settings)
+    assert before.papers == len(CORPUS) and before.generation >= 1 and before.embedding_dim == 64
+    report = rag.ingest([corpus], settings=settings)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, len(CORPUS))
+    assert report.chunks == report.sentences == 0
+    after = rag.status(settings=settings)
+    assert (after.generation, after.chunks, after.sentences) == (before.generation, before.chunks, before.sentences)
+    assert after.last_ingest == before.last_ingest
+
+
+def test_ask_cites_only_what_it_quotes_and_abstains_on_unknown_names(index):
+    settings, _ = index
+    answer = rag.ask("How does GaLore reduce optimizer memory?", answer_mode="extractive", settings=settings)
+    assert not answer.abstained and answer.citations
+    assert answer.citations[0].paper_id == GALORE.paper_id
+    numbers = cited_numbers(answer.answer)
+    assert numbers and numbers <= {c.n for c in answer.citations}
+    by_n = {s.n: s for s in answer.sources}
+    assert all(s.text in by_n[s.citations[0]].sentences for s in answer.sentences)
+    assert set(answer.to_dict()) >= {"answer", "abstained", "citations", "sources", "timings_ms"}
+
+    unknown = rag.ask("What does AlphaFold predict?", answer_mode="extractive", settings=settings)
+    assert unknown.abstained and unknown.citations == [] and not cited_numbers(unknown.answer)
+    assert "AlphaFold" in unknown.answer and unknown.sources
+
+
+def test_search_gives_one_hit_per_paper_best_first(index):
+    settings, _ = index
+    for mode in ("bm25", "dense", "hybrid"):
+        hits = rag.search("grokking weight decay modular arithmetic", k=4, mode=mode, settings=settings)
+        ids = [h.paper_id for h in hits]
+        assert len(ids) == len(set(ids)) <= 4, mode
+        assert ids[0] == GROKKING.paper_id, mode
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True), mode
+    filtered = rag.search("low-rank", mode="bm25", source="papers.jsonl", settings=settings)
+    assert filtered and all(h.source == "papers.jsonl" for h in filtered)
+    with pytest.raises(RagError, match="nowhere"):
+        rag.search("low-rank", mode="bm25", source="nowhere.jsonl", settings=settings)
+
+
+def test_papers_are_listed_by_title_and_unknown_ids_are_not_found(index):
+    settings, _ = index
+    papers = rag.list_papers(settings=settings)
+    assert [p.title for p in papers] == sorted((p.title for p in CORPUS), key=str.casefold)
+    stored = rag.get_paper(LORA.paper_id, settings=settings)
+    assert stored.abstract == LORA.abstract and stored.title == LORA.title
+    with pytest.raises(NotFoundError):
+        rag.get_paper("no-such-paper", settings=settings)
+
+
+def test_summary_is_cited_on_topic_and_not_covered_off_topic(index):
+    settings, _ = index
+    summary = rag.summarize("grokking", answer_mode="extractive", settings=settings)
+    assert summary.covered and summary.themes and GROKKING.paper_id in {p.paper_id for p in summary.papers}
+    numbers = {p.n for p in summary.papers}
+    for theme in summary.themes:
+        assert cited_numbers(theme.text) and cited_numbers(theme.text) <= numbers
+    assert all("grok" in (p.title + p.contribution).lower() for p in summary.papers)
+    off = rag.summarize("protein folding", answer_mode="extractive", settings=settings)
+    assert not off.covered and off.themes == [] and off.papers == [] and "do not cover" in off.scope
+
+
+def test_another_model_cannot_reuse_the_collection(index):
+    settings, _ = index
+    with pytest.raises(EmbeddingMismatchError, match="fake-bow"):
+        PaperStore(settings, "openai:another-model@fake://")
+
+
+def test_ingest_elsewhere_moves_the_generation_and_the_running_engine_follows(tmp_path):
+    settings = fake_settings(tmp_path / "index")
+    first = write_jsonl(tmp_path / "a.jsonl", [GALORE, GROKKING])
+    assert rag.status(settings=settings).generation == 0  # nothing ingested yet
+    rag.ingest([first], settings=settings)
+    engine = rag.get_engine(settings)
+    generation = engine.snapshot.generation
+    assert generation == rag.status(settings=settings).generation > 0
+
+    rag.ingest([first], settings=settings)  # a no-op
+    assert engine.snapshot.generation == generation
+
+    # Another process (a second Engine on the same store) adds a paper and edits one.
+    from rag.ingestion import ingest_corpus
+
+    other = rag.engine.Engine(settings)
+    edited = make_paper(GROKKING.title, GROKKING.abstract + " Grokking also appears in sparse parity tasks.")
+    report = ingest_corpus(
+        [write_jsonl(tmp_path / "b.jsonl", [EXTRA, edited])], other.store, other.embed_model, settings
+    )
+    assert (report.added, report.updated) == (1, 1)
+
+    assert rag.get_engine(settings) is engine  # no new engine ...
+    assert engine.snapshot.generation > generation  # ... but a new snapshot
+    hits = rag.search("sparse gating mixture of experts", k=3, mode="bm25", settings=settings)
+    assert hits[0].paper_id == EXTRA.paper_id
+    stored = rag.get_paper(GROKKING.paper_id, settings=settings)
+    assert stored.abstract == edited.abstract  # the old version's sentences are gone
+    assert rag.status(settings=settings).papers == 3
