@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from rag.config_sources import coerce, read_toml
 from rag.errors import ConfigError
 
 ENV_PREFIX = "RAG_"
@@ -207,7 +208,10 @@ class Settings:
 
     def public_dict(self) -> dict[str, Any]:
         """Settings safe to show or log: secrets are masked."""
-        return {name: ("***" if name in SECRETS and value else value) for name, value in self.flat().items()}
+        shown = {name: ("***" if name in SECRETS and value else value) for name, value in self.flat().items()}
+        for name in ("llm_base_url", "embed_base_url", "chroma_url"):  # may carry user:token@
+            shown[name] = re.sub(r"//[^/@]*@", "//***@", shown[name])
+        return shown
 
 
 def _field_groups() -> dict[str, str]:
@@ -221,39 +225,6 @@ def group_of(name: str) -> str:
     return group
 
 
-def _coerce(name: str, raw: Any, default: Any) -> Any:
-    """Convert a TOML/env value to the type of the field's default, naming the field on error."""
-    try:
-        if isinstance(default, bool):
-            if isinstance(raw, bool):
-                return raw
-            return str(raw).strip().lower() in {"1", "true", "yes", "on"}
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-        if isinstance(default, tuple):
-            if isinstance(raw, (list, tuple)):
-                return tuple(str(item) for item in raw)
-            return tuple(part for part in str(raw).split(os.pathsep) if part)
-        return str(raw)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name!r}: cannot use {raw!r} ({exc})") from None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"config file {path}: {exc}") from None
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        # [retrieval] tables and flat keys both work; the table name is only documentation.
-        flat.update(value if key in GROUPS and isinstance(value, dict) else {key: value})
-    return flat
-
-
 def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
     """Build Settings from defaults, the TOML file, RAG_* env vars, then explicit overrides."""
     known = Settings().flat()
@@ -263,15 +234,15 @@ def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides
     if path is None and Path(DEFAULT_CONFIG_FILE).is_file():
         path = DEFAULT_CONFIG_FILE
     if path:
-        for name, raw in _read_toml(Path(path)).items():
+        for name, raw in read_toml(Path(path), set(GROUPS)).items():
             if name not in known:
                 raise ConfigError(f"config file {path}: unknown setting {name!r}")
-            values[name] = _coerce(name, raw, known[name])
+            values[name] = coerce(name, raw, known[name])
 
     for name, default in known.items():
         raw = os.environ.get(f"{ENV_PREFIX}{name.upper()}")
         if raw is not None:
-            values[name] = _coerce(name, raw, default)
+            values[name] = coerce(name, raw, default)
 
     # The standard OpenAI variables are honoured only when the RAG_ ones are absent.
     if "llm_api_key" not in values and os.environ.get("OPENAI_API_KEY"):

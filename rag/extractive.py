@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rag.evidence import Evidence, ScoredSentence
-from rag.focus import DANGLING, short_name
+from rag.focus import DANGLING, resolve_followup, short_name
 from rag.prompts import NOT_IN_CORPUS
 from rag.types import Answer, AnswerSentence, AskEvent, Citation, Notice, Theme
 
@@ -108,6 +108,7 @@ def extractive_answer(evidence: Evidence) -> Answer:
     ]
     return Answer(
         answer=("\n" if listing else "\n\n").join(paragraphs),
+        layout="list" if listing else "passage",
         abstained=False,
         citations=citations,
         sources=sources,
@@ -122,7 +123,8 @@ class ExtractiveAnswerer:
     mode = "extractive"
 
     def standalone_question(self, question: str, history: list[dict[str, str]]) -> tuple[str, list[Notice]]:
-        return question, []
+        """A follow-up that refers back gets the previous question's subject (no LLM needed)."""
+        return resolve_followup(question, history), []
 
     def answer(self, evidence: Evidence, history: list[dict[str, str]], stream: bool) -> Iterator[AskEvent]:
         yield AskEvent("answer", answer=extractive_answer(evidence))

@@ -48,10 +48,12 @@ def fit_prompt(
     context = settings.llm.llm_context_tokens
     budget = int(context * TOKENIZER_MARGIN) - settings.llm.llm_max_tokens
     history = list(history)
-    while message_tokens(answer_messages(question, [], history)) > budget and history:
-        history.pop(0)  # oldest turns go first
-    if message_tokens(answer_messages(question, [], history)) > budget:
+    if message_tokens(answer_messages(question, [], [])) > budget:
         raise LLMError(f"the question alone exceeds the model's {context}-token context")
+    # Old turns give way to the best source: an answer needs evidence more than old context.
+    first = sources[:1]
+    while history and message_tokens(answer_messages(question, first, history)) > budget:
+        history.pop(0)
     kept: list[Hit] = []
     for source in sources:
         if message_tokens(answer_messages(question, [*kept, source], history)) > budget:
@@ -115,7 +117,10 @@ class LLMAnswerer:
             yield AskEvent("answer", answer=abstention(evidence))
             return
         settings = self.engine.settings
-        messages, sources = fit_prompt(evidence.question, evidence.sources(), history, settings)
+        # The same focus as the quotes: citable papers only, the one introducing the asked name first.
+        ranked = evidence.sources(evidence.citable)
+        candidates = [s for s in ranked if s.paper_id in set(evidence.citable)] or ranked
+        messages, sources = fit_prompt(evidence.question, candidates, history, settings)
         chat = self.engine.chat
         parts = []
         for piece in chat.stream(messages) if stream else [chat.complete(messages)]:

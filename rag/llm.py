@@ -45,8 +45,12 @@ def describe_llm(settings: Settings) -> str:
         where = resolve_base_url(settings.llm)
     except ConfigError as exc:
         return f"{settings.llm.llm_model} (misconfigured: {exc})"
-    # A base URL may carry credentials (https://user:token@host); those stay out of the page too.
-    return f"{settings.llm.llm_model} at {re.sub(r'//[^/@]*@', '//', where)}"
+    return f"{settings.llm.llm_model} at {public_url(where)}"
+
+
+def public_url(url: str) -> str:
+    """A URL without credentials: a base URL may carry them (https://user:token@host)."""
+    return re.sub(r"//[^/@]*@", "//", url)
 
 
 class ChatClient:
@@ -96,7 +100,7 @@ class ChatClient:
     def _error(self, exc: Exception) -> LLMError:
         import openai
 
-        where = f"the LLM server at {self.base_url} (model {self.model!r})"
+        where = f"the LLM server at {public_url(self.base_url)} (model {self.model!r})"
         if isinstance(exc, openai.APITimeoutError):
             return LLMError(f"{where} did not answer within the timeout")
         if isinstance(exc, openai.APIConnectionError):
@@ -123,7 +127,7 @@ class ChatClient:
         except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
             raise self._error(exc) from None
         if not isinstance(text, str) or not text.strip():
-            raise LLMError(f"the LLM server at {self.base_url} returned an empty answer")
+            raise LLMError(f"the LLM server at {public_url(self.base_url)} returned an empty answer")
         self._store(messages, text)
         return text
 
@@ -153,5 +157,5 @@ class ChatClient:
             raise self._error(exc) from None
         text = "".join(parts)
         if not text.strip():
-            raise LLMError(f"the LLM server at {self.base_url} returned an empty answer")
+            raise LLMError(f"the LLM server at {public_url(self.base_url)} returned an empty answer")
         self._store(messages, text)

@@ -92,4 +92,5 @@ def name_theme(
     words = words[:3]
     if not words:
         return members[0].title
-    return ", ".join(w if any(ch.isupper() for ch in w) else w.lower() for w in words).capitalize()
+    name = ", ".join(w if any(ch.isupper() for ch in w) else w.lower() for w in words)
+    return name[:1].upper() + name[1:]

@@ -1,7 +1,4 @@
-"""The one data model shared by every layer (library, CLI, HTTP API, UI, eval).
-
-Each result type has ``to_dict()``, whose output is exactly the CLI's ``--json`` output.
-"""
+"""The one data model shared by every layer; each result's ``to_dict()`` is exactly the CLI's ``--json``."""
 
 from __future__ import annotations
 
@@ -54,8 +51,7 @@ class CorpusIssue:
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved paper. From search: its best chunk and score. In an answer: numbered [n],
-    with its abstract sentences, as the reader sees it."""
+    """A retrieved paper: from search, its best chunk and score; in an answer, numbered [n] with its sentences."""
 
     paper_id: str
     title: str
@@ -156,6 +152,8 @@ class Answer:
     standalone_question: str = ""
     # Citation numbers the LLM wrote that name no source (removed from ``answer``).
     invalid_citations: list[int] = field(default_factory=list)
+    # "passage" (quotes grouped per paper) or "list" (one line per paper: list and compare questions).
+    layout: str = "passage"
 
     @property
     def notice(self) -> str:
@@ -181,12 +179,12 @@ class Answer:
             data["invalid_citations"] = self.invalid_citations
         if self.standalone_question:
             data["standalone_question"] = self.standalone_question
-        return data
+        return data | ({"layout": self.layout} if self.layout != "passage" else {})
 
 
 @dataclass(frozen=True)
 class AskEvent:
-    """What ask_stream yields: ``token`` events while the LLM writes, then one ``answer``."""
+    """``token`` events while the LLM writes, then one ``answer``."""
 
     kind: Literal["token", "answer"]
     text: str = ""

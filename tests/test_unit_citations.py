@@ -124,11 +124,6 @@ def test_fit_prompt_drops_the_oldest_history_first():
     assert message_tokens(messages) <= budget
 
 
-@pytest.mark.xfail(
-    reason="BUG: fit_prompt fills the budget with history before adding sources, so a long conversation "
-    "leaves no room for any source and raises LLMError (the LLM is then never used) instead of dropping history",
-    strict=True,
-)
 def test_fit_prompt_drops_history_to_make_room_for_a_source():
     # Three 255-token turns fit without sources; then not even one source does.
     messages, kept = fit_prompt(

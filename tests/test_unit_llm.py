@@ -154,11 +154,6 @@ def test_describe_llm_never_shows_the_key_or_url_credentials():
         resolve_base_url(LLMSettings(llm_model="tiny"))
 
 
-@pytest.mark.xfail(
-    reason="BUG: LLMError messages embed the raw base URL, so credentials in it (https://user:token@host) "
-    "reach notices, the UI and JSON output, although describe_llm strips them",
-    strict=True,
-)
 def test_llm_errors_do_not_show_url_credentials(tmp_path):
     chat = client(tmp_path, base_url=f"http://user:tok3n@127.0.0.1:{closed_port()}/v1")
     assert "tok3n" not in str(chat._error(openai.APIConnectionError(request=REQUEST)))

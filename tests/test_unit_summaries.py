@@ -154,11 +154,6 @@ def test_theme_name_uses_shared_words_but_not_topic_words():
     assert not any(w.lower() in (GROKKING.title + VIT.title).lower() for w in words)
 
 
-@pytest.mark.xfail(
-    reason="BUG: name_theme keeps the case of names (LoRA, LLMs) and then calls str.capitalize(), "
-    "which lower-cases everything after the first letter ('Adapters, llms, lora')",
-    strict=True,
-)
 def test_theme_name_keeps_the_case_of_model_names():
     members, others = [candidate(QLORA), candidate(ADAPTERS)], [candidate(GROKKING), candidate(VIT)]
     name = name_theme(members, others, content_terms("finetuning"), {}, 1.0)

@@ -42,6 +42,11 @@ def render_sentence(sentence: AnswerSentence, target: str = "source") -> str:
     )
 
 
+def _lead(sentence: AnswerSentence) -> str:
+    """The paper's short name before its quotes: connective text written by the code, not a claim."""
+    return f'<strong class="lead">{escape(sentence.lead)}</strong>: ' if sentence.lead else ""
+
+
 def _paragraphs(sentences: Sequence[AnswerSentence]) -> list[list[AnswerSentence]]:
     """Consecutive sentences citing the same papers read as one paragraph."""
     groups: list[list[AnswerSentence]] = []
@@ -61,9 +66,13 @@ def render_answer(answer: Answer, retrieval_mode: str = "") -> str:
             f"<p>{escape(answer.answer)}</p>"
             '<p class="hint">The closest papers are listed under Sources; none of them is cited.</p></div>'
         )
+    elif answer.sentences and answer.layout == "list":
+        framing = escape(answer.answer.split("\n", 1)[0])
+        items = "".join(f"<li>{_lead(s)}{render_sentence(s)}</li>" for s in answer.sentences)
+        body = f'<p>{framing}</p><ul class="paper-list">{items}</ul>'
     elif answer.sentences:
         paragraphs = _paragraphs(answer.sentences)
-        body = "".join(f"<p>{' '.join(render_sentence(s) for s in group)}</p>" for group in paragraphs)
+        body = "".join(f"<p>{_lead(group[0])}{' '.join(render_sentence(s) for s in group)}</p>" for group in paragraphs)
     else:
         body = f"<p>{link_citations(escape(answer.answer))}</p>"
     unsupported = sum(not s.supported for s in answer.sentences)
