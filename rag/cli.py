@@ -120,7 +120,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from rag.report import write_report
 
     settings = rag.load_settings()
-    questions = load_questions(args.questions)
+    questions = load_questions(args.questions, split=args.split)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     ks = [int(k) for k in args.k.split(",")] if args.k else [settings.retrieval.ask_k]
     answer_modes = [a.strip() for a in args.answer_modes.split(",") if a.strip()]
@@ -192,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--modes", default="hybrid,dense,bm25", help="comma-separated retrieval modes to compare")
     p.add_argument("-k", default=None, help="comma-separated papers per answer to compare (default: ask_k)")
     p.add_argument("--answer-modes", default="auto", help="comma-separated: auto, extractive, llm")
+    p.add_argument("--split", choices=["dev", "test"], default=None, help="only this split (default: all)")
     p.add_argument("--out", default="eval/reports/latest", help="output directory")
     p.add_argument("--json", action="store_true", help="print the summary metrics per configuration as JSON")
     p.set_defaults(func=cmd_eval)

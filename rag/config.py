@@ -103,7 +103,9 @@ class AnswerSettings:
     shape_bonus: float = 0.1
     focus_paper_bonus: float = 0.15
     # a "how much" question is answered only by a sentence with a number holding this share of its key words.
-    quantity_min_coverage: float = 0.5
+    quantity_min_coverage: float = 0.35
+    # More context from the paper that answers best: its sentences within this share of the best score.
+    same_paper_floor: float = 0.65
 
 
 @dataclass(frozen=True)

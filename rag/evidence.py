@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.config import AnswerSettings
-from rag.focus import NUMBER, Focus, analyze
+from rag.focus import NUMBER, Focus, analyze, asked_terms
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
@@ -34,7 +34,7 @@ NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 
 def mentions(text: str, name: str) -> bool:
     """Whether ``text`` uses ``name`` as a word ("LoRA" in "adapting LoRA", not in "QLoRA")."""
-    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I) is not None
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?!\w)(?!-\w)", text, re.I) is not None
 
 
 @dataclass(frozen=True)
@@ -170,16 +170,24 @@ def quantity_gap(
 ) -> str:
     """For "how much" questions: what is missing when no citable sentence gives a number on the question's subject."""
     idf, unseen = snapshot.idf
+    # The subject's name may be in the paper's title or another sentence ("our model"); the
+    # figure's sentence must hold the question's other key words.
+    named = {pid for pid in citable if not focus.names or _paper_names(snapshot, pid, focus, scored)}
     for candidate in scored:
         text = candidate.sentence.text
-        if candidate.sentence.paper_id not in citable or not NUMBER.search(text):
+        if candidate.sentence.paper_id not in named or not NUMBER.search(text):
             continue
-        if focus.names and not any(mentions(text, n) for n in focus.names):
-            continue
-        if coverage(set(focus.terms), content_terms(text), idf, unseen) >= settings.quantity_min_coverage:
+        asked = asked_terms(focus)
+        if not asked or coverage(asked, content_terms(text), idf, unseen) >= settings.quantity_min_coverage:
             return ""
     subject = ", ".join(focus.names) or "this"
     return f"The indexed papers mention {subject}, but none of them states the figure asked for."
+
+
+def _paper_names(snapshot: IndexSnapshot, paper_id: str, focus: Focus, scored: list[ScoredSentence]) -> bool:
+    title = snapshot.first_nodes[paper_id].metadata["title"]
+    texts = [title] + [c.sentence.text for c in scored if c.sentence.paper_id == paper_id]
+    return any(mentions(text, name) for text in texts for name in focus.names)
 
 
 def gather_evidence(

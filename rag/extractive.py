@@ -57,9 +57,13 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     per_paper: dict[str, int] = {}
     candidates = readable(evidence)
     floor = (candidates[0].score if candidates else 0.0) * settings.relative_floor
+    top_paper = candidates[0].sentence.paper_id if candidates else ""
+    same_paper_floor = floor / settings.relative_floor * settings.same_paper_floor
     for candidate in candidates:
-        if len(chosen) == settings.max_answer_sentences or candidate.score < floor:
+        if len(chosen) == settings.max_answer_sentences:
             break
+        if candidate.score < (same_paper_floor if candidate.sentence.paper_id == top_paper else floor):
+            continue
         paper_id = candidate.sentence.paper_id
         if per_paper.get(paper_id, 0) >= settings.max_sentences_per_paper:
             continue

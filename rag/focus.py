@@ -23,7 +23,7 @@ LIST = re.compile(
     re.I,
 )
 QUANTITY = re.compile(
-    r"\b(how (much|many|fast|large|big|long|often|well|small)|by how much|to what (extent|degree)|"
+    r"\b(how (much|many|fast|large|big|long|often|small)|by how much|to what (extent|degree)|"
     r"what (percentage|fraction|proportion|speed-?up|accuracy|score|number|size|rate|reduction|improvement|"
     r"throughput|error rate|word error rate|level|compression|perplexity))\b|\b(number of|count|how many)\b|"
     r"^\s*what\b.*\b(size|maximum|minimum|length|weight|duration)\b",
@@ -50,6 +50,8 @@ DANGLING = re.compile(
     r"Instead|Similarly|Finally|Specifically|Building on)\b"
 )
 NUMBER = re.compile(r"\d")
+# How a resolved follow-up carries the earlier subject: "what about its memory cost (regarding GaLore)?"
+SUBJECT_MARK = " (regarding "
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,16 @@ def question_shape(question: str) -> Shape:
 
 
 def analyze(question: str) -> Focus:
-    return Focus(question, question_shape(question), tuple(name_like_words(question)), frozenset(topic_terms(question)))
+    """The question's shape, names and key words; a subject added by :func:`resolve_followup`
+    ("(regarding GaLore)") adds names, not key words."""
+    asked = question.partition(SUBJECT_MARK)[0]
+    names = tuple(name_like_words(question))
+    return Focus(question, question_shape(asked), names, frozenset(topic_terms(asked) | topic_terms(" ".join(names))))
+
+
+def asked_terms(focus: Focus) -> set[str]:
+    """The key words other than the names: what is asked about the subject ("parameters", "released")."""
+    return set(focus.terms) - topic_terms(" ".join(focus.names))
 
 
 def short_name(title: str) -> str:
@@ -109,7 +120,7 @@ def resolve_followup(question: str, history: list[dict[str, str]]) -> str:
     subject = " ".join(last.names) or " ".join(
         w for w in re.findall(r"[A-Za-z0-9\-]+", previous[-1]) if w.lower() not in _FILLER
     )
-    return f"{question.rstrip('?').strip()} ({subject})?" if subject else question
+    return f"{question.rstrip('?').strip()}{SUBJECT_MARK}{subject})?" if subject else question
 
 
 _FILLER = {"what", "which", "how", "does", "do", "is", "are", "the", "a", "an", "of", "in", "on", "for", "to", "and"}
