@@ -101,6 +101,8 @@ class AnswerSettings:
     # score bonus for sentences of the shape asked (a number for "how much", "we propose"/"by"
     # for "how does", a name for "which"), and for sentences of the paper that introduces a name;
     shape_bonus: float = 0.1
+    # "What is X?": the sentence introducing X ("we propose X, a ...") must win over X's results.
+    definition_bonus: float = 0.25
     focus_paper_bonus: float = 0.15
     # a "how much" question is answered only by a sentence with a number holding this share of its key words.
     quantity_min_coverage: float = 0.35

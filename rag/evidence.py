@@ -84,15 +84,23 @@ class Evidence:
         return next(h.title for h in self.hits if h.paper_id == paper_id)
 
 
-def shape_bonus(text: str, focus: Focus) -> float:
-    """1 when a sentence has what the question's shape asks for, else 0."""
+def shape_bonus(text: str, focus: Focus, settings: AnswerSettings) -> float:
+    """The bonus of a sentence that has what the question's shape asks for."""
+    return (settings.definition_bonus if focus.shape == "definition" else settings.shape_bonus) * _has_shape(
+        text, focus
+    )
+
+
+def _has_shape(text: str, focus: Focus) -> float:
     named = not focus.names or any(mentions(text, name) for name in focus.names)
     if focus.shape == "quantity":
         return 1.0 if NUMBER.search(text) and named else 0.0
+    defines = bool(focus.names) and named and DEFINES.search(text) is not None
     if focus.shape == "definition":
-        return 1.0 if DEFINES.search(text) and named else 0.0
+        # The sentence that introduces the asked name ("we propose X, a ...") is the definition.
+        return 1.0 if defines else 0.0
     if focus.shape == "mechanism":
-        return 1.0 if EXPLAINS.search(text) else 0.0
+        return 1.0 if defines or EXPLAINS.search(text) else 0.0
     if focus.shape == "which":
         return 1.0 if NAME_IN_TEXT.search(text) else 0.0
     return 0.0
@@ -112,7 +120,7 @@ def score_sentences(
             cosine = float(sentence.vector @ retrieval.query_vector)
             score = sentence_score(sentence, query_terms, retrieval.query_vector, settings.lexical_weight)
             if focus is not None:
-                score += settings.shape_bonus * shape_bonus(sentence.text, focus)
+                score += shape_bonus(sentence.text, focus, settings)
                 score += settings.focus_paper_bonus * (hit.paper_id in focus_papers)
             scored.append(ScoredSentence(sentence, rank, cosine, score))
     return sorted(scored, key=lambda s: (-s.score, s.paper_rank, s.sentence.position))

@@ -34,6 +34,8 @@ DEFINITION = re.compile(
     r"|^\s*what (is|are) (a |an )?(?-i:[A-Z])",
     re.I,
 )
+# "What is the REX learning rate schedule?": a definition when the question names something.
+DEFINE_NAMED = re.compile(r"^\s*what (is|are) (the |a |an )?\S+(\s+\S+){0,5}\s*\??\s*$", re.I)
 MECHANISM = re.compile(r"^\s*how\s+(does|do|did|is|are|can|could|would)\b|\bmechanism\b|\bhow .* works?\b", re.I)
 WHICH = re.compile(
     r"^\s*which\b|^\s*what\s+(\w+\s+)?(method|model|approach|technique|paper|work|framework|algorithm|optimizer|"
@@ -71,7 +73,7 @@ def question_shape(question: str) -> Shape:
         return "list"
     if QUANTITY.search(question):
         return "quantity"
-    if DEFINITION.search(question):
+    if DEFINITION.search(question) or (DEFINE_NAMED.search(question) and name_like_words(question)):
         return "definition"
     if WHICH.search(question):
         return "which"

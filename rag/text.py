@@ -19,8 +19,11 @@ CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z0-9]")
 ALPHA_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]")
 # Name-like tokens: inner capitals or digits mixed with letters (AlphaFold, YOLOv8, GPT-4, LoRA)
-# or acronyms (SGD). Ordinary capitalised words ("What", "How") are not names.
-NAME_LIKE = re.compile(r"^(?:[A-Za-z][a-z]*[A-Z][\w\-]*|[A-Za-z]+[\-]?\d[\w\-]*|[A-Z]{2,}s?)$")
+# acronyms (SGD), or hyphenated ones (T-JEPA, Q-GaLore). Ordinary capitalised words ("What",
+# "Self-Attention") are not names.
+NAME_LIKE = re.compile(
+    r"^(?:[A-Za-z][a-z]*[A-Z][\w\-]*|[A-Za-z]+[\-]?\d[\w\-]*|[A-Z]{2,}s?|[A-Za-z]+-(?:[A-Z]{2,}|[A-Z][a-z]*[A-Z])[\w\-]*)$"
+)
 PAPER_WORDS = "paper papers propose proposed method approach use used using work"
 # Words that make a question a question, not a topic ("What approaches exist for ...").
 QUESTION_WORDS = frozenset(
