@@ -94,6 +94,8 @@ class AnswerSettings:
     # Issue 11 mechanisms, set on the dev split of eval/questions.jsonl only (never on test):
     # papers retrieved for list/compare questions, and most lines in such an answer;
     list_k: int = 12
+    # an open question is answered paper by paper when this many papers answer within relative_floor of the best;
+    many_papers: int = 3
     # a paper is cited only if it holds this share of the question's key words (IDF-weighted),
     # and at least relative_paper_coverage of the best paper's share, or a name the question uses;
     min_paper_coverage: float = 0.3
@@ -108,6 +110,8 @@ class AnswerSettings:
     quantity_min_coverage: float = 0.35
     # More context from the paper that answers best: its sentences within this share of the best score.
     same_paper_floor: float = 0.65
+    # A which/what-is/how-much question cites a second paper only within this share of the best score.
+    single_answer_floor: float = 0.9
 
 
 @dataclass(frozen=True)

@@ -208,7 +208,7 @@ def gather_evidence(
 ) -> Evidence:
     snapshot = retriever.snapshot
     focus = analyze(question)
-    if focus.shape in ("list", "compare"):
+    if focus.shape in ("list", "compare", "synthesis"):
         k = max(k, settings.list_k)
     retrieval = retriever.retrieve(question, k=k, mode=mode, source=source)
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)

@@ -42,6 +42,15 @@ def readable(evidence: Evidence) -> list[ScoredSentence]:
     ]
 
 
+def many_answer(evidence: Evidence) -> bool:
+    """Whether several papers answer about as well as the best one (then each gets its line)."""
+    best = one_per_paper(evidence)
+    if not best:
+        return False
+    strong = [c for c in best if c.score >= best[0].score * evidence.settings.relative_floor]
+    return len(strong) >= evidence.settings.many_papers
+
+
 def one_per_paper(evidence: Evidence) -> list[ScoredSentence]:
     """For list and comparison questions: each citable paper's best readable sentence."""
     best: dict[str, ScoredSentence] = {}
@@ -56,13 +65,17 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     chosen: list[ScoredSentence] = []
     per_paper: dict[str, int] = {}
     candidates = readable(evidence)
-    floor = (candidates[0].score if candidates else 0.0) * settings.relative_floor
     top_paper = candidates[0].sentence.paper_id if candidates else ""
-    same_paper_floor = floor / settings.relative_floor * settings.same_paper_floor
+    best = candidates[0].score if candidates else 0.0
+    # A question asking for one thing (which method, what is X, how much) cites other papers
+    # only when they answer nearly as well as the best one.
+    single = evidence.focus is not None and evidence.focus.shape in ("which", "definition", "quantity")
+    other_floor = best * (settings.single_answer_floor if single else settings.relative_floor)
     for candidate in candidates:
         if len(chosen) == settings.max_answer_sentences:
             break
-        if candidate.score < (same_paper_floor if candidate.sentence.paper_id == top_paper else floor):
+        same = candidate.sentence.paper_id == top_paper
+        if candidate.score < (best * settings.same_paper_floor if same else other_floor):
             continue
         paper_id = candidate.sentence.paper_id
         if per_paper.get(paper_id, 0) >= settings.max_sentences_per_paper:
@@ -78,7 +91,10 @@ def extractive_answer(evidence: Evidence) -> Answer:
     """Quote the best sentences of the retrieved abstracts, or abstain."""
     if not evidence.answerable:
         return abstention(evidence)
-    listing = evidence.focus is not None and evidence.focus.shape in ("list", "compare")
+    # Questions about several papers get one line per relevant paper, covering all of them.
+    listing = evidence.focus is not None and (
+        evidence.focus.shape in ("list", "compare") or (evidence.focus.shape == "synthesis" and many_answer(evidence))
+    )
     chosen = one_per_paper(evidence) if listing else select_sentences(evidence)
     if not chosen:
         return abstention(evidence)

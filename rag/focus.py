@@ -19,14 +19,19 @@ Shape = Literal["definition", "mechanism", "quantity", "which", "list", "compare
 COMPARE = re.compile(r"\b(compare|comparison|contrast|differences?|differ|versus|vs\.?)\b", re.I)
 LIST = re.compile(
     r"^\s*(which|what)\s+(other\s+)?(papers|works|studies|articles)\b|\b(list|what work exists|which papers|"
-    r"what papers|papers (that|which|on|about|study))\b",
+    r"what papers|papers (that|which|on|about|study))\b|"
+    # "What approaches exist for ...", "Which large image-text datasets ...": a plural asks for several.
+    r"^\s*(which|what)\s+([\w\-]+\s+){0,3}(approaches|methods|techniques|models|datasets|laws|algorithms|"
+    r"strategies|frameworks|architectures|benchmarks|optimizers|ways)\b",
     re.I,
 )
 QUANTITY = re.compile(
     r"\b(how (much|many|fast|large|big|long|often|small)|by how much|to what (extent|degree)|"
     r"what (percentage|fraction|proportion|speed-?up|accuracy|score|number|size|rate|reduction|improvement|"
     r"throughput|error rate|word error rate|level|compression|perplexity))\b|\b(number of|count|how many)\b|"
-    r"^\s*what\b.*\b(size|maximum|minimum|length|weight|duration)\b",
+    r"^\s*what\b.*\b(size|maximum|minimum|length|weight|duration)\b|"
+    r"^\s*what\s+([\w\-]+\s+){0,3}(accuracy|throughput|speed-?up|error rate|score|perplexity|percentage|"
+    r"reduction|improvement|latency|cost)\b",
     re.I,
 )
 DEFINITION = re.compile(
@@ -36,6 +41,8 @@ DEFINITION = re.compile(
 )
 # "What is the REX learning rate schedule?": a definition when the question names something.
 DEFINE_NAMED = re.compile(r"^\s*what (is|are) (the |a |an )?\S+(\s+\S+){0,5}\s*\??\s*$", re.I)
+# "Can LLMs learn from ...?", "Has a model been shown to ...?": asks about one finding.
+YES_NO = re.compile(r"^\s*(can|could|has|have|does|do|did|is|are|was|were|would|should)\b", re.I)
 MECHANISM = re.compile(r"^\s*how\s+(does|do|did|is|are|can|could|would)\b|\bmechanism\b|\bhow .* works?\b", re.I)
 WHICH = re.compile(
     r"^\s*which\b|^\s*what\s+(\w+\s+)?(method|model|approach|technique|paper|work|framework|algorithm|optimizer|"
@@ -75,7 +82,7 @@ def question_shape(question: str) -> Shape:
         return "quantity"
     if DEFINITION.search(question) or (DEFINE_NAMED.search(question) and name_like_words(question)):
         return "definition"
-    if WHICH.search(question):
+    if WHICH.search(question) or YES_NO.search(question):
         return "which"
     if MECHANISM.search(question):
         return "mechanism"

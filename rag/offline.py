@@ -12,7 +12,10 @@ def apply_offline_defaults() -> None:
 
     Set in code (not only in the README) so a notebook or a test gets the same behaviour.
     """
-    spec = importlib.util.find_spec("llama_index.core")
+    try:
+        spec = importlib.util.find_spec("llama_index.core")
+    except ModuleNotFoundError:  # llama-index not installed: nothing to point at
+        spec = None
     if spec is not None and spec.submodule_search_locations:
         # llama-index-core ships cl100k_base/o200k_base under tiktoken's cache names.
         cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
