@@ -29,6 +29,7 @@ DEFINES = re.compile(r"\b(we (propose|introduce|present|develop)|(is|are) an?|ca
 EXPLAINS = re.compile(
     r"\b((by|via|through|using) \w+ing|we (propose|introduce|present)|which (allows|enables|lets))\b", re.I
 )
+PROPOSAL = re.compile(r"\bwe (propose|introduce|present|develop|design)\b", re.I)
 NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 
 
@@ -86,23 +87,25 @@ class Evidence:
 
 def shape_bonus(text: str, focus: Focus, settings: AnswerSettings) -> float:
     """The bonus of a sentence that has what the question's shape asks for."""
-    return (settings.definition_bonus if focus.shape == "definition" else settings.shape_bonus) * _has_shape(
-        text, focus
-    )
+    # Whatever the shape, the sentence introducing the asked name is central to the answer.
+    if focus.shape in ("definition", "mechanism", "which") and defines_name(text, focus):
+        return settings.definition_bonus
+    return settings.shape_bonus * _has_shape(text, focus)
+
+
+def defines_name(text: str, focus: Focus) -> bool:
+    """The sentence that introduces a name the question asks about ("we propose X, a ...")."""
+    return any(mentions(text, name) for name in focus.names) and DEFINES.search(text) is not None
 
 
 def _has_shape(text: str, focus: Focus) -> float:
-    named = not focus.names or any(mentions(text, name) for name in focus.names)
     if focus.shape == "quantity":
+        named = not focus.names or any(mentions(text, name) for name in focus.names)
         return 1.0 if NUMBER.search(text) and named else 0.0
-    defines = bool(focus.names) and named and DEFINES.search(text) is not None
-    if focus.shape == "definition":
-        # The sentence that introduces the asked name ("we propose X, a ...") is the definition.
-        return 1.0 if defines else 0.0
     if focus.shape == "mechanism":
-        return 1.0 if defines or EXPLAINS.search(text) else 0.0
+        return 1.0 if EXPLAINS.search(text) else 0.0
     if focus.shape == "which":
-        return 1.0 if NAME_IN_TEXT.search(text) else 0.0
+        return 1.0 if NAME_IN_TEXT.search(text) or PROPOSAL.search(text) else 0.0
     return 0.0
 
 

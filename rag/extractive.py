@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rag.evidence import Evidence, ScoredSentence
-from rag.focus import DANGLING, resolve_followup, short_name
+from rag.focus import resolve_followup, short_name, standalone_text
 from rag.prompts import NOT_IN_CORPUS
 from rag.types import Answer, AnswerSentence, AskEvent, Citation, Notice, Theme
 
@@ -37,7 +37,7 @@ def readable(evidence: Evidence) -> list[ScoredSentence]:
         c
         for c in evidence.scored
         if (citable is None or c.sentence.paper_id in citable)
-        and not DANGLING.match(c.sentence.text)
+        and standalone_text(c.sentence.text) is not None
         and "://" not in c.sentence.text
     ]
 
@@ -111,7 +111,7 @@ def extractive_answer(evidence: Evidence) -> Answer:
     titles = {s.paper_id: s.title for s in sources}
     answer_sentences = [
         AnswerSentence(
-            text=c.sentence.text,
+            text=standalone_text(c.sentence.text) or c.sentence.text,
             citations=(number_of[c.sentence.paper_id],),
             support=1.0,
             supported=True,

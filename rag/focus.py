@@ -55,9 +55,11 @@ REFERS_BACK = re.compile(r"\b(it|its|they|their|them|this|that|these|those)\b|^\
 # Sentences that open with a reference to something said before them: unreadable alone.
 DANGLING = re.compile(
     r"^(To address (these|this|such|the above)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|"
-    r"Thus|Hence|This|These|Those|Such|It|Its|They|Their|Our (method|approach|model|framework)|Here,|Further|"
+    r"Thus|Hence|This|These|Those|Such|It|Its|They|Their|Our (methods?|approach(es)?|models?)|Here,|Further|"
     r"Instead|Similarly|Finally|Specifically|Building on)\b"
 )
+# "To address this issue, we propose X": the claim after the connective stands on its own.
+TRIMMABLE = re.compile(r"^[^.;:]{0,80}?, (?=(we|our) )")
 NUMBER = re.compile(r"\d")
 # How a resolved follow-up carries the earlier subject: "what about its memory cost (regarding GaLore)?"
 SUBJECT_MARK = " (regarding "
@@ -133,3 +135,12 @@ def resolve_followup(question: str, history: list[dict[str, str]]) -> str:
 
 
 _FILLER = {"what", "which", "how", "does", "do", "is", "are", "the", "a", "an", "of", "in", "on", "for", "to", "and"}
+
+
+def standalone_text(sentence: str) -> str | None:
+    """The sentence as a reader can take it alone: itself, or without an opening connective that
+    points back ("…we propose X, which ..."), or None when it only makes sense after another."""
+    if not DANGLING.match(sentence):
+        return sentence
+    trimmed = TRIMMABLE.match(sentence)
+    return "…" + sentence[trimmed.end() :] if trimmed else None
