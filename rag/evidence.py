@@ -90,6 +90,9 @@ def shape_bonus(text: str, focus: Focus, settings: AnswerSettings) -> float:
     # Whatever the shape, the sentence introducing the asked name is central to the answer.
     if focus.shape in ("definition", "mechanism", "which") and defines_name(text, focus):
         return settings.definition_bonus
+    # "Which method ...?" is answered by the sentence that introduces one ("we propose X").
+    if focus.shape == "which" and PROPOSAL.search(text):
+        return settings.definition_bonus
     return settings.shape_bonus * _has_shape(text, focus)
 
 

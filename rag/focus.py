@@ -41,6 +41,12 @@ DEFINITION = re.compile(
 )
 # "What is the REX learning rate schedule?": a definition when the question names something.
 DEFINE_NAMED = re.compile(r"^\s*what (is|are) (the |a |an )?\S+(\s+\S+){0,5}\s*\??\s*$", re.I)
+# "What is X, and which Y ...?": the second part names what is asked for.
+COMPOUND_WHICH = re.compile(
+    r",? and (which|what) (\w+ ){0,3}(method|model|technique|framework|procedure|"
+    r"reparametri[sz]ation|segmentation|algorithm|mechanism|approach|term|loss)\b",
+    re.I,
+)
 # "Can LLMs learn from ...?", "Has a model been shown to ...?": asks about one finding.
 YES_NO = re.compile(r"^\s*(can|could|has|have|does|do|did|is|are|was|were|would|should)\b", re.I)
 MECHANISM = re.compile(r"^\s*how\s+(does|do|did|is|are|can|could|would)\b|\bmechanism\b|\bhow .* works?\b", re.I)
@@ -76,6 +82,8 @@ class Focus:
 
 
 def question_shape(question: str) -> Shape:
+    if COMPOUND_WHICH.search(question):
+        return "which"
     if COMPARE.search(question):
         return "compare"
     if LIST.search(question):
