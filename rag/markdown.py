@@ -13,7 +13,10 @@ def summary_markdown(summary: Summary) -> str:
         lines += [f"> {summary.notice}", ""]
     for theme in summary.themes:
         lines += [f"## {theme.name}", ""]
-        lines += [s.cited_text + ("" if s.supported else " ⚠ _unsupported_") for s in theme.sentences]
+        if all(s.lead for s in theme.sentences):
+            lines.append(theme.text)
+        else:
+            lines += [s.cited_text + ("" if s.supported else " ⚠ _unsupported_") for s in theme.sentences]
         lines.append("")
     lines += ["## Papers", "", *(f"- [{p.n}] **{p.title}**: {p.contribution}" for p in summary.papers)]
     lines += ["", "## References", ""]

@@ -16,7 +16,7 @@ import numpy as np
 from rag.answerers import Answerer
 from rag.config import Settings
 from rag.engine import Engine
-from rag.summary_select import is_covered, on_topic, score_candidates
+from rag.summary_select import is_covered, on_topic, score_candidates, topic_phrase
 from rag.summary_themes import cluster, name_theme, paper_vector, theme_count
 from rag.summary_write import contribution, representative_sentences
 from rag.text import topic_terms
@@ -35,7 +35,7 @@ def build_summary(engine: Engine, topic: str, answerer: Answerer, settings: Sett
     lexical_weight = settings.answer.lexical_weight
     evidence = snapshot.store.sentences_for([h.paper_id for h in retrieval.hits])
     candidates = score_candidates(retrieval.hits, evidence, terms, retrieval.query_vector, snapshot.idf, lexical_weight)
-    kept = on_topic(candidates, settings)
+    kept = on_topic(candidates, settings, topic_phrase(topic, *snapshot.idf))
     summary = Summary(topic=topic, covered=is_covered(kept, settings), papers_considered=len(candidates))
     if not summary.covered:
         summary.timings_ms = {"total": (time.perf_counter() - started) * 1000}

@@ -8,14 +8,19 @@ strongly, the topic is "not covered".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from rag.config import Settings
 from rag.store import StoredSentence
-from rag.text import content_terms, sentence_score
+from rag.text import contains_phrase, content_terms, key_phrases, sentence_score
 from rag.types import Hit
+
+# A sentence that says what the paper does ("we propose", "this paper"), and one that sets it against others.
+CONTRIBUTION = re.compile(r"\b(we (propose|introduce|present|develop|study)|this (paper|work)|our)\b", re.I)
+CONTRAST = re.compile(r"\b(unlike|in contrast|compared (to|with)|rather than|instead of|while|whereas)\b", re.I)
 
 
 @dataclass
@@ -66,7 +71,34 @@ def score_candidates(
     return sorted(candidates, key=lambda c: -c.relevance)
 
 
-def on_topic(candidates: list[Candidate], settings: Settings) -> list[Candidate]:
+def topic_phrase(topic: str, idf: dict[str, float], unseen: float) -> tuple[str, ...]:
+    """The topic's most specific multi-word phrase (by IDF), or () for a one-word topic."""
+    phrases = key_phrases(topic)
+    return max(phrases, key=lambda p: sum(idf.get(t, unseen) for t in p)) if phrases else ()
+
+
+def phrase_filter(candidates: list[Candidate], phrase: tuple[str, ...]) -> list[Candidate]:
+    """A specific topic phrase ("post-training quantization") must occur in a paper, as a phrase
+    or an inflected variant: "quantization-aware training" papers are not on topic for it. When no
+    retrieved paper uses the phrase, the word-coverage rule alone decides."""
+    if not phrase:
+        return candidates
+    matching = [c for c in candidates if about_phrase(c, phrase)]
+    return matching or candidates
+
+
+def about_phrase(candidate: Candidate, phrase: tuple[str, ...]) -> bool:
+    """The paper is about the phrase: in its title, in a sentence saying what it contributes, or
+    used more than once; a single mention in the background ("unlike post-training quantization,
+    we ...") does not make a quantization-aware-training paper one on post-training quantization."""
+    if contains_phrase(candidate.title, phrase):
+        return True
+    using = [s.text for s in candidate.sentences if contains_phrase(s.text, phrase)]
+    return len(using) >= 2 or any(CONTRIBUTION.search(text) and not CONTRAST.search(text) for text in using)
+
+
+def on_topic(candidates: list[Candidate], settings: Settings, phrase: tuple[str, ...] = ()) -> list[Candidate]:
+    candidates = phrase_filter(candidates, phrase)
     if not candidates:
         return []
     summary = settings.summary

@@ -8,12 +8,13 @@ Pure functions, unit-tested without an index.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 
 import numpy as np
 
 from rag.summary_select import Candidate
-from rag.text import ALPHA_WORD, content_terms, title_filler
+from rag.text import content_terms, stem_sequence, title_filler
 
 
 def paper_vector(candidate: Candidate) -> np.ndarray:
@@ -42,55 +43,72 @@ def cluster(vectors: np.ndarray, groups: int) -> list[list[int]]:
     return clusters
 
 
-def _surface_forms(texts: list[str]) -> dict[str, Counter]:
-    """Stem -> how often each spelling occurs, so a theme is named in real words, not stems."""
-    forms: dict[str, Counter] = {}
-    for text in texts:
-        for word in ALPHA_WORD.findall(text):
-            stems = content_terms(word)
-            if len(stems) == 1:
-                forms.setdefault(next(iter(stems)), Counter())[word] += 1
-    return forms
-
-
-def distinctive_words(
-    member_texts: list[str], other_texts: list[str], exclude: set[str], idf: dict[str, float], unseen: float
-) -> list[str]:
-    """Words most of the theme's texts use and the other themes' do not, rare words first."""
-    inside = Counter(t for text in member_texts for t in content_terms(text))
-    outside = Counter(t for text in other_texts for t in content_terms(text))
-    needed = min(2, len(member_texts))
-
-    def distinctive(term: str) -> float:
-        share = inside[term] / len(member_texts) - (outside[term] / len(other_texts) if other_texts else 0.0)
-        return share * idf.get(term, unseen)
-
-    ranked = sorted(
-        (t for t in inside if t not in exclude and inside[t] >= needed and len(t) > 2 and not t.isdigit()),
-        key=lambda t: (-distinctive(t), t),
+# Words of abstracts' argument, not of their subject.
+VAGUE_WORDS = frozenset(
+    content_terms(
+        "address challenge challenges problem problems issue issues limitation limitations propose proposed "
+        "existing prior recent work works result results experiment experiments extensive demonstrate "
+        "https http github com www org typically much aka often usually without within among"
     )
-    forms = _surface_forms(member_texts)
-    return [forms[t].most_common(1)[0][0] for t in ranked if t in forms and distinctive(t) > 0]
+)
+
+
+def _phrases(text: str) -> dict[tuple[str, ...], str]:
+    """Two- and three-word phrases of a text (stems -> the spelling used), none starting or ending
+    with a stopword: "low-rank adaptation", "post-training quantization methods"."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*", text)
+    stems = [stem_sequence(w.replace("-", " ")) for w in words]
+    found: dict[tuple[str, ...], str] = {}
+    for n in (2, 3):
+        for i in range(len(words) - n + 1):
+            parts = stems[i : i + n]
+            # No stopword inside ("address these challenges"), no debris ("e g").
+            if not all(all(part) and part for part in parts) or any(len(w) < 3 for w in words[i : i + n]):
+                continue
+            key = tuple(stem for part in parts for stem in part if stem)
+            found.setdefault(key, " ".join(words[i : i + n]))
+    return found
 
 
 def name_theme(
     members: list[Candidate], others: list[Candidate], terms: set[str], idf: dict[str, float], unseen: float
 ) -> str:
-    """Three words that set the theme apart: from its titles if they share enough, else its abstracts.
+    """A phrase the theme's papers share and the other themes' papers use less: from titles and
+    abstracts, never only the topic's own words. Two phrases when one does not set the theme apart."""
+    texts = [c.title + ". " + " ".join(s.text for s in c.sentences) for c in members]
+    other_texts = [c.title + ". " + " ".join(s.text for s in c.sentences) for c in others]
+    inside: Counter = Counter()
+    spelling: dict[tuple[str, ...], str] = {}
+    for text in texts:
+        for key, form in _phrases(text).items():
+            inside[key] += 1
+            spelling.setdefault(key, form)
+    outside = Counter(key for text in other_texts for key in _phrases(text))
+    needed = min(2, len(members))
+    filler = title_filler()
 
-    Topic words are left out (every theme has them), as are words found in only one paper of a
-    larger theme (they describe a paper, not a theme).
-    """
-    words = distinctive_words(
-        [c.title for c in members], [c.title for c in others], terms | title_filler(), idf, unseen
+    in_titles = {key for c in members for key in _phrases(c.title)}
+
+    def score(key: tuple[str, ...]) -> float:
+        share = inside[key] / len(members) - (outside[key] / len(other_texts) if other_texts else 0.0)
+        # Titles name subjects; abstracts also argue.
+        return share + 0.3 * (key in in_titles) + 0.01 * sum(idf.get(t, unseen) for t in key)
+
+    ranked = sorted(
+        (
+            k
+            for k in inside
+            if inside[k] >= needed
+            and not set(k) & (filler | VAGUE_WORDS)
+            and not set(k) <= terms
+            and not any(t.isdigit() for t in k)
+        ),
+        key=lambda k: (-score(k), k),
     )
-    if len(words) < 3:
-        abstracts = [" ".join(s.text for s in c.sentences) for c in members]
-        other_abstracts = [" ".join(s.text for s in c.sentences) for c in others]
-        excluded = terms | title_filler() | set().union(*(content_terms(w) for w in words))
-        words += distinctive_words(abstracts, other_abstracts, excluded, idf, unseen)
-    words = words[:3]
-    if not words:
-        return members[0].title
-    name = ", ".join(w if any(ch.isupper() for ch in w) else w.lower() for w in words)
+    if not ranked:
+        return members[0].title.partition(":")[0]
+    name = spelling[ranked[0]]
+    second = next((k for k in ranked[1:] if not set(k) & set(ranked[0])), None)
+    if second is not None and len(members) > 2:
+        name += f"; {spelling[second]}"
     return name[:1].upper() + name[1:]

@@ -7,6 +7,7 @@ import re
 import numpy as np
 
 from rag.config import SummarySettings
+from rag.focus import short_name, standalone_text
 from rag.store import StoredSentence
 from rag.summary_select import Candidate
 from rag.text import sentence_score
@@ -33,11 +34,13 @@ def contribution(
         if CONTRIBUTION.search(s.text)
         and len(s.text.split()) >= (settings.vague_min_words if VAGUE.search(s.text) else settings.min_sentence_words)
     ]
+    claims = [c for c in claims if standalone_text(c.text) is not None]
     if not claims:
-        return candidate.best.text
+        return standalone_text(candidate.best.text) or candidate.best.text
     # What the paper proposes beats what it also shows.
     claims = [c for c in claims if PROPOSAL.search(c.text)] or claims
-    return max(claims, key=lambda s: sentence_score(s, terms, query_vector, lexical_weight)).text
+    best = max(claims, key=lambda s: sentence_score(s, terms, query_vector, lexical_weight)).text
+    return standalone_text(best) or best
 
 
 def representative_sentences(
@@ -54,14 +57,22 @@ def representative_sentences(
         bonus = settings.contribution_bonus if CONTRIBUTION.search(sentence.text) else 0.0
         return sentence_score(sentence, terms, query_vector, lexical_weight) + bonus
 
-    chosen: list[tuple[StoredSentence, int]] = []
+    chosen: list[tuple[StoredSentence, Candidate]] = []
     for candidate in members[: settings.max_sentences_per_theme]:
         for sentence in sorted(candidate.sentences, key=score, reverse=True):
-            if len(sentence.text.split()) < settings.min_sentence_words:
+            if len(sentence.text.split()) < settings.min_sentence_words or standalone_text(sentence.text) is None:
                 continue
             if all(float(sentence.vector @ other.vector) < settings.redundant_cosine for other, _ in chosen):
-                chosen.append((sentence, number[candidate.paper_id]))
+                chosen.append((sentence, candidate))
                 break
     return [
-        AnswerSentence(text=s.text, citations=(n,), support=1.0, supported=True, evidence=(s.text,)) for s, n in chosen
+        AnswerSentence(
+            text=standalone_text(s.text) or s.text,
+            citations=(number[c.paper_id],),
+            support=1.0,
+            supported=True,
+            evidence=(s.text,),
+            lead=short_name(c.title),
+        )
+        for s, c in chosen
     ]

@@ -101,3 +101,43 @@ def name_like_words(text: str) -> list[str]:
 def vocabulary(texts: list[str]) -> set[str]:
     """Every lower-cased word of ``texts``: what an unknown-name check looks names up in."""
     return {word.lower() for text in texts for word in WORD.findall(text)}
+
+
+def stem_sequence(text: str) -> list[str]:
+    """The text's words as stems, in order, stopwords kept as None-free gaps ("post-training" -> post, train)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return [_stemmer().stemWord(w) if w not in stopwords() else "" for w in words]
+
+
+def key_phrases(topic: str) -> list[tuple[str, ...]]:
+    """Runs of two or more consecutive content words of a topic ("post training quantization")."""
+    phrases, run = [], []
+    for word in re.findall(r"[A-Za-z0-9]+", topic):
+        stem = stem_sequence(word)[0] if word.lower() not in QUESTION_WORDS else ""
+        if stem:
+            run.append(stem)
+            continue
+        if len(run) >= 2:
+            phrases.append(tuple(run))
+        run = []
+    if len(run) >= 2:
+        phrases.append(tuple(run))
+    return phrases
+
+
+def contains_phrase(text: str, phrase: tuple[str, ...], gap: int = 1) -> bool:
+    """Whether the stems of ``phrase`` occur in order in ``text``, at most ``gap`` words apart:
+    "post-training quantized" and "post training neural quantization" match "post-training quantization"."""
+    stems = stem_sequence(text)
+    for start, stem in enumerate(stems):
+        if stem != phrase[0]:
+            continue
+        position = start
+        for word in phrase[1:]:
+            window = stems[position + 1 : position + 2 + gap]
+            if word not in window:
+                break
+            position += 1 + window.index(word)
+        else:
+            return True
+    return False

@@ -94,10 +94,8 @@ class AnswerSentence:
     citations: tuple[int, ...]
     support: float
     supported: bool
-    # The source sentences that support it (verbatim from the abstracts), for the reader to check.
-    evidence: tuple[str, ...] = ()
-    # Connective text the code writes before a quote (the paper's short name); never a claim.
-    lead: str = ""
+    evidence: tuple[str, ...] = ()  # the verbatim abstract sentences that support it
+    lead: str = ""  # text the code writes before a quote (the paper's short name); never a claim
 
     @property
     def cited_text(self) -> str:
@@ -243,6 +241,9 @@ class Theme:
 
     @property
     def text(self) -> str:
+        if all(s.lead for s in self.sentences):  # quoted: "**A** [1]: quote; **B** [2]: quote."
+            quotes = [f"**{s.lead}** [{s.citations[0]}]: {s.text.rstrip('.')}" for s in self.sentences]
+            return "; ".join(quotes) + "."
         return " ".join(s.cited_text for s in self.sentences)
 
     def to_dict(self) -> dict[str, Any]:

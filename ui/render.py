@@ -195,7 +195,7 @@ def render_summary(summary: Summary) -> str:
     if summary.notice:
         parts.append(f'<div class="notice">{escape(summary.notice)}</div>')
     for theme in summary.themes:
-        body = " ".join(render_sentence(s, target="ref") for s in theme.sentences)
+        body = "; ".join(_lead(s) + render_sentence(s, target="ref") for s in theme.sentences)
         parts.append(f'<h3 class="theme">{escape(theme.name)}</h3><p>{body}</p>')
     parts.append('<h3>Papers</h3><ol class="papers">')
     for paper in summary.papers:
