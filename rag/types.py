@@ -72,7 +72,7 @@ class Hit:
 
 
 class SearchResults(list):
-    """A list of Hit, best first, that serialises like the CLI's JSON."""
+    """Hits, best first."""
 
     def to_dict(self) -> list[dict[str, Any]]:
         return [hit.to_dict() for hit in self]
@@ -98,8 +98,7 @@ class AnswerSentence:
     lead: str = ""  # text the code writes before a quote (the paper's short name); never a claim
 
     @property
-    def cited_text(self) -> str:
-        """The sentence followed by its markers: "... memory [2] [5]"."""
+    def cited_text(self) -> str:  # "... memory [2] [5]"
         return self.text + "".join(f" [{n}]" for n in self.citations)
 
     def to_dict(self) -> dict[str, Any]:
