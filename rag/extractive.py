@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rag.evidence import Evidence, ScoredSentence
+from rag.evidence import Evidence, ScoredSentence, mentions
 from rag.focus import resolve_followup, short_name, standalone_text
 from rag.prompts import NOT_IN_CORPUS
 from rag.types import Answer, AnswerSentence, AskEvent, Citation, Notice, Theme
@@ -59,6 +59,15 @@ def one_per_paper(evidence: Evidence) -> list[ScoredSentence]:
     return list(best.values())[: evidence.settings.list_k]
 
 
+def names_not_covered(evidence: Evidence, chosen: list[ScoredSentence]) -> list[str]:
+    """The names the question asks about that neither the quotes nor the quoted papers' titles use:
+    quoting them would answer about something else."""
+    if evidence.focus is None:
+        return []
+    texts = [c.sentence.text for c in chosen] + [evidence.title(c.sentence.paper_id) for c in chosen]
+    return [name for name in evidence.focus.names if not any(mentions(text, name) for text in texts)]
+
+
 def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     """The best sentences within relative_floor of the best, at most a few per paper, no near-repeats."""
     settings = evidence.settings
@@ -100,6 +109,10 @@ def extractive_answer(evidence: Evidence) -> Answer:
     )
     chosen = one_per_paper(evidence) if listing else select_sentences(evidence)
     if not chosen:
+        return abstention(evidence)
+    unnamed = names_not_covered(evidence, chosen)
+    if unnamed and len(unnamed) == len(evidence.focus.names):
+        evidence.missing = f"The indexed papers mention {', '.join(unnamed)}, but no passage found says what was asked."
         return abstention(evidence)
     # Papers in retrieval order (the paper introducing an asked name first), each once.
     cited_order = list(dict.fromkeys(c.sentence.paper_id for c in sorted(chosen, key=lambda c: c.paper_rank)))
