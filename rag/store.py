@@ -84,20 +84,34 @@ class PaperStore:
         self.embedding_name = embedding_name
         self.client = open_client(settings, fresh)
         self.location = settings.store.chroma_url or str(settings.chroma_path)
-        metadata = {"hnsw:space": "cosine", EMBEDDING_KEY: embedding_name}
+        metadata = {EMBEDDING_KEY: embedding_name}
+        store = settings.store
+        hnsw = {
+            "space": "cosine",
+            "ef_search": store.hnsw_ef_search,
+            "ef_construction": store.hnsw_ef_construction,
+            "max_neighbors": store.hnsw_max_neighbors,
+        }
         try:
             self.chunks = self.client.get_or_create_collection(
-                settings.store.collection, metadata=metadata, embedding_function=None
+                store.collection, metadata=metadata, configuration={"hnsw": hnsw}, embedding_function=None
             )
             self.sentences = self.client.get_or_create_collection(
-                settings.sentence_collection, metadata=metadata, embedding_function=None
+                settings.sentence_collection, metadata=metadata, configuration={"hnsw": hnsw}, embedding_function=None
             )
+            self._raise_ef_search(store.hnsw_ef_search)
         except Exception as exc:
             raise StoreError(
                 f"cannot open Chroma collection {settings.store.collection!r} at {self.location}: {exc}"
             ) from None
         self._check_embedding(self.chunks)
         self._vector_store = None
+
+    def _raise_ef_search(self, ef_search: int) -> None:
+        """Indexes built before ef_search was raised get it now (it is a search-time setting)."""
+        current = ((self.chunks.configuration or {}).get("hnsw") or {}).get("ef_search")
+        if current is not None and current < ef_search:
+            self.chunks.modify(configuration={"hnsw": {"ef_search": ef_search}})
 
     @property
     def vector_store(self):
