@@ -65,7 +65,13 @@ def names_not_covered(evidence: Evidence, chosen: list[ScoredSentence]) -> list[
     if evidence.focus is None:
         return []
     texts = [c.sentence.text for c in chosen] + [evidence.title(c.sentence.paper_id) for c in chosen]
-    return [name for name in evidence.focus.names if not any(mentions(text, name) for text in texts)]
+    return [name for name in evidence.focus.names if not any(mentions(text, head(name)) for text in texts)]
+
+
+def head(name: str) -> str:
+    """The naming part of a compound: "CLIP" in "CLIP-filtered"; "T-JEPA" and "GPT-4" stay whole."""
+    first, _, rest = name.partition("-")
+    return first if rest and rest.islower() and rest.isalpha() and len(first) > 1 else name
 
 
 def select_sentences(evidence: Evidence) -> list[ScoredSentence]:

@@ -34,19 +34,30 @@ def test_every_answer_sentence_is_verbatim_from_the_paper_it_cites(full_settings
         by_n = {s.n: s for s in answer.sources}
         for sentence in answer.sentences:
             (n,) = sentence.citations
-            assert sentence.text in by_n[n].sentences
-            assert f"{sentence.text} [{n}]" in answer.answer
+            (source_sentence,) = sentence.evidence
+            assert source_sentence in by_n[n].sentences
+            # The quote is the sentence, or its claim without an opening connective ("…we propose X").
+            assert sentence.text == source_sentence or (
+                sentence.text.startswith("…") and source_sentence.endswith(sentence.text[1:])
+            )
+            assert sentence.text in answer.answer and sentence.lead in answer.answer
 
 
-def test_abstention_is_right_on_the_whole_question_set(full_settings):
-    wrong = []
+def test_abstention_on_the_whole_question_set(full_settings):
+    """Unanswerable questions (many near-domain: a name the corpus mentions, a fact it does not
+    state) abstain; answerable ones do not, with the issue's bounds."""
+    missed, wrongly = [], []
     for question in QUESTIONS:
-        answer = rag.ask(question["question"], settings=full_settings)
-        if answer.abstained != (question["kind"] == "unanswerable"):
-            wrong.append(question["id"])
+        answer = rag.ask(question["question"], history=question.get("history"), settings=full_settings)
+        if question["kind"] == "unanswerable" and not answer.abstained:
+            missed.append(question["id"])
+        if question["kind"] != "unanswerable" and answer.abstained:
+            wrongly.append(question["id"])
         if answer.abstained:
             assert answer.citations == [] and "[" not in answer.answer
-    assert wrong == []
+    unanswerable = sum(q["kind"] == "unanswerable" for q in QUESTIONS)
+    assert len(missed) <= 0.2 * unanswerable, missed  # measured: 0 of 15 dev, 4 of 15 test missed
+    assert len(wrongly) <= 0.03 * (len(QUESTIONS) - unanswerable), wrongly
 
 
 def test_abstention_still_returns_the_closest_papers(full_settings):
