@@ -219,3 +219,23 @@ def test_transient_server_errors_are_retried_a_bounded_number_of_times(server, l
     calls.clear()
     answer = rag.ask("How does GaLore cut optimizer memory?", settings=llm_settings.replace(llm_retries=1))
     assert answer.mode == "extractive" and "HTTP 503" in answer.notice and len(calls) == 2
+
+
+def _titles_in_prompt(request: dict) -> list[str]:
+    return re.findall(r'<source n="\d+">\nTitle: ([^\n]+)', request["messages"][-1]["content"])
+
+
+def test_llm_gets_the_same_focus_as_the_quotes(server, llm_settings):
+    """The paper introducing the asked name is source [1]; papers without the question's key words
+    are not sent; weak evidence abstains before any call."""
+    server.script = lambda request: Reply("GaLore projects gradients into a low-rank subspace [1].")
+    answer = rag.ask("What is GaLore?", settings=llm_settings)
+    titles = _titles_in_prompt(server.requests[-1])
+    assert titles[0] == GALORE and answer.citations[0].title == GALORE
+    assert all("galore" in title.lower() or "low-rank" in title.lower() for title in titles), titles
+    extractive = rag.ask("What is GaLore?", answer_mode="extractive", settings=llm_settings)
+    assert [s.title for s in answer.sources] == [s.title for s in extractive.sources][: len(answer.sources)]
+
+    calls = len(server.requests)
+    unanswerable = rag.ask("How many parameters does DeepSeek-R1 have?", settings=llm_settings)
+    assert unanswerable.abstained and len(server.requests) == calls  # no LLM call spent on it

@@ -73,11 +73,13 @@ def test_every_citation_resolves_and_every_sentence_is_cited(full_settings, topi
     by_n = {p.n: p.paper_id for p in summary.papers}
     for sentence in sentences:
         paper = rag.get_paper(by_n[sentence.citations[0]], full_settings)
-        assert sentence.text in paper.abstract
-    # Every theme line of the Markdown ends with a citation.
+        assert sentence.evidence[0] in paper.abstract and sentence.text.lstrip("…").rstrip(".") in paper.abstract
+    # Every quote of a theme line follows its paper's name and number: "**A** [1]: …; **B** [2]: …".
     body = markdown.split("## Papers")[0]
     lines = [line for line in body.splitlines() if line and not line.startswith(("#", "_", ">"))]
-    assert lines and all(re.search(r"\[\d+\]$", line) for line in lines)
+    assert len(lines) == len(summary.themes)
+    for line, theme in zip(lines, summary.themes, strict=True):
+        assert re.findall(r"\*\*[^*]+\*\* \[(\d+)\]: ", line) == [str(s.citations[0]) for s in theme.sentences]
 
 
 def test_max_papers_caps_the_summary(full_settings):
