@@ -113,8 +113,9 @@ class AnswerSettings:
     # "What is X?": the sentence introducing X ("we propose X, a ...") must win over X's results.
     definition_bonus: float = 0.25
     focus_paper_bonus: float = 0.15
-    # a "how much" question is answered only by a sentence with a number holding this share of its key words.
-    quantity_min_coverage: float = 0.35
+    # a "how much" (or when / who made / what license) question is answered only by a sentence
+    # stating that kind of fact and holding this share of its other key words;
+    fact_min_coverage: float = 0.35
     # More context from the paper that answers best: its sentences within this share of the best score.
     same_paper_floor: float = 0.65
     # A which/what-is/how-much question cites a second paper only within this share of the best score.

@@ -179,23 +179,60 @@ def citable_papers(
     return [h.paper_id for h in hits if shares[h.paper_id][1] or shares[h.paper_id][0] >= floor]
 
 
-def quantity_gap(
+# Kinds of fact a question may ask for, and what a sentence stating one must contain.
+FACT_KINDS = (
+    ("figure", None, NUMBER, "the figure asked for"),
+    (
+        "date",
+        re.compile(r"^\s*when\b|\b(what|which|in which) year\b|\breleased?\b", re.I),
+        re.compile(r"\b(19|20)\d\d\b"),
+        "when",
+    ),
+    (
+        "maker",
+        re.compile(
+            r"^\s*who\b|\bwhich (company|organi[sz]ation|lab|team|institution|university)\b|"
+            r"\bauthors?\b|\b(developed|created|built|released) by\b",
+            re.I,
+        ),
+        re.compile(r"\b(by|from|at) [A-Z][\w&-]+|\b(Google|Meta|OpenAI|Microsoft|DeepMind|Apple|NVIDIA|Anthropic)\b"),
+        "who made it",
+    ),
+    ("license", re.compile(r"\blicen[cs]e", re.I), re.compile(r"\blicen[cs]", re.I), "its license"),
+)
+
+
+def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
+    """What kind of fact the question asks for: a figure ("how many"), a date, who made something, a license."""
+    facts = [(needs, label) for _, asks, needs, label in FACT_KINDS if asks is not None and asks.search(focus.question)]
+    if focus.shape == "quantity":
+        facts.insert(0, (NUMBER, "the figure asked for"))
+    return facts
+
+
+def fact_gap(
     scored: list[ScoredSentence], focus: Focus, citable: list[str], snapshot: IndexSnapshot, settings: AnswerSettings
 ) -> str:
-    """For "how much" questions: what is missing when no citable sentence gives a number on the question's subject."""
+    """What is missing when no citable sentence states the kind of fact asked for about the question's
+    subject: near-domain questions name something the corpus mentions and ask what it does not say."""
     idf, unseen = snapshot.idf
     # The subject's name may be in the paper's title or another sentence ("our model"); the
-    # figure's sentence must hold the question's other key words.
+    # fact's sentence must hold the question's other key words.
     named = {pid for pid in citable if not focus.names or _paper_names(snapshot, pid, focus, scored)}
-    for candidate in scored:
-        text = candidate.sentence.text
-        if candidate.sentence.paper_id not in named or not NUMBER.search(text):
-            continue
-        asked = asked_terms(focus)
-        if not asked or coverage(asked, content_terms(text), idf, unseen) >= settings.quantity_min_coverage:
-            return ""
-    subject = ", ".join(focus.names) or "this"
-    return f"The indexed papers mention {subject}, but none of them states the figure asked for."
+    asked = asked_terms(focus)
+    for needs, label in asked_facts(focus):
+        stated = any(
+            c.sentence.paper_id in named
+            and needs.search(c.sentence.text)
+            and (
+                not asked or coverage(asked, content_terms(c.sentence.text), idf, unseen) >= settings.fact_min_coverage
+            )
+            for c in scored
+        )
+        if not stated:
+            subject = ", ".join(focus.names) or "this"
+            return f"The indexed papers mention {subject}, but none of them states {label}."
+    return ""
 
 
 def _paper_names(snapshot: IndexSnapshot, paper_id: str, focus: Focus, scored: list[ScoredSentence]) -> bool:
@@ -224,8 +261,8 @@ def gather_evidence(
     citable = citable_papers(retrieval.hits, sentences, focus, snapshot, settings)
     answerable = is_answerable(strength, retrieval.unknown_names, settings) and bool(citable)
     missing = ""
-    if answerable and focus.shape == "quantity":
-        missing = quantity_gap(scored, focus, citable, snapshot, settings)
+    if answerable:
+        missing = fact_gap(scored, focus, citable, snapshot, settings)
         answerable = not missing
     return Evidence(
         question=question,

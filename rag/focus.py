@@ -61,8 +61,8 @@ REFERS_BACK = re.compile(r"\b(it|its|they|their|them|this|that|these|those)\b|^\
 # Sentences that open with a reference to something said before them: unreadable alone.
 DANGLING = re.compile(
     r"^(To address (these|this|such|the above)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|"
-    r"Thus|Hence|This|These|Those|Such|It|Its|They|Their|Our (methods?|approach(es)?|models?)|Here,|Further|"
-    r"Instead|Similarly|Finally|Specifically|Building on)\b"
+    r"Thus|Hence|This|These|Those|Such|It|Its|They|Their|Our (methods?|approach(es)?|models?)|Further|"
+    r"Instead|Similarly|Finally|Specifically|Building on)\b|^Here,"
 )
 # "To address this issue, we propose X": the claim after the connective stands on its own.
 TRIMMABLE = re.compile(r"^[^.;:]{0,80}?, (?=(we|our) )")
