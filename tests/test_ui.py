@@ -142,6 +142,23 @@ def test_question_gets_cited_answer_with_highlighted_evidence(page):
     assert "extractive answer" in answer.locator(".meta").inner_text()
 
 
+def test_answers_name_their_papers_and_list_several(page):
+    """Quotes are introduced by the paper's short name; a several-paper question is one line per paper."""
+    ask(page, "What is GaLore?")
+    answer = last_answer(page)
+    leads = [lead.inner_text() for lead in answer.locator("strong.lead").all()]
+    assert leads and leads[0] == "GaLore", leads
+    first_card = page.locator("#sources .source.cited .title").first.inner_text()
+    assert first_card.startswith("GaLore:")
+
+    ask(page, "Which papers study grokking?")
+    answer = last_answer(page)
+    items = answer.locator("ul.paper-list li")
+    assert items.count() >= 2
+    for item in items.all():
+        assert item.locator("strong.lead").count() == 1 and item.locator("a.cite").count() == 1
+
+
 def test_clicking_a_citation_brings_its_source_forward(page):
     ask(page, "How does GaLore reduce memory?")
     link = last_answer(page).locator("a.cite").first
