@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from rag.evidence import Evidence, ScoredSentence, mentions
 from rag.focus import resolve_followup, short_name, standalone_text
 from rag.prompts import NOT_IN_CORPUS
+from rag.summary_select import CONTRIBUTION
 from rag.types import Answer, AnswerSentence, AskEvent, Citation, Notice, Theme
 
 if TYPE_CHECKING:
@@ -54,9 +55,18 @@ def many_answer(evidence: Evidence) -> bool:
 def one_per_paper(evidence: Evidence) -> list[ScoredSentence]:
     """For list and comparison questions: each citable paper's best readable sentence."""
     best: dict[str, ScoredSentence] = {}
+    bonus = evidence.settings.shape_bonus
+
+    def said(candidate: ScoredSentence) -> float:
+        # What a paper does says more about it in a list than its background does.
+        return candidate.score + bonus * bool(CONTRIBUTION.search(candidate.sentence.text))
+
     for candidate in readable(evidence):
-        best.setdefault(candidate.sentence.paper_id, candidate)
-    return list(best.values())[: evidence.settings.list_k]
+        paper_id = candidate.sentence.paper_id
+        if paper_id not in best or said(candidate) > said(best[paper_id]):
+            best[paper_id] = candidate
+    ranked = sorted(best.values(), key=lambda c: -c.score)
+    return ranked[: evidence.settings.list_k]
 
 
 def names_not_covered(evidence: Evidence, chosen: list[ScoredSentence]) -> list[str]:
