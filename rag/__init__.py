@@ -21,6 +21,7 @@ from rag.errors import ConfigError, IndexEmptyError, LLMError, NotFoundError, Ra
 
 _LAZY = {
     "ask": "rag.pipeline",
+    "check": "rag.pipeline",
     "ask_stream": "rag.pipeline",
     "get_paper": "rag.pipeline",
     "ingest": "rag.pipeline",
@@ -80,6 +81,7 @@ __all__ = [
     "Theme",
     "ask",
     "ask_stream",
+    "check",
     "check_question",
     "describe_llm",
     "get_engine",
@@ -106,7 +108,18 @@ if TYPE_CHECKING:
     from rag.engine import get_engine
     from rag.ingestion import IngestReport
     from rag.llm import describe_llm, llm_configured
-    from rag.pipeline import ask, ask_stream, check_question, get_paper, ingest, list_papers, search, status, summarize
+    from rag.pipeline import (
+        ask,
+        ask_stream,
+        check,
+        check_question,
+        get_paper,
+        ingest,
+        list_papers,
+        search,
+        status,
+        summarize,
+    )
     from rag.text import CITATION
     from rag.types import (
         ANSWER_MODES,

@@ -40,14 +40,32 @@ class _ProgressBar:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """Exit 2 when any problem is an error (a path that is missing, not a regular file, binary or
+    mostly invalid; a refused prune), after the good records are stored and the report printed."""
+    if args.paths:
+        from rag.corpus import corpus_files
+
+        problems = []
+        if not corpus_files(args.paths, problems):
+            # Nothing to read (a missing path, a FIFO, /dev/null, a directory with no corpus file):
+            # say so without opening the index, and never prune.
+            for issue in problems:
+                print(issue, file=sys.stderr)
+            if args.json:
+                from rag.ingestion import IngestReport
+
+                _print_json(IngestReport(issues=problems).to_dict())
+            return 2
     report = rag.ingest(args.paths or None, progress=_ProgressBar("embedding"), prune=args.prune)
+    # The corpus parser already bounds what it reports (the first 20 problems per file, then a
+    # count per kind).
     for issue in report.issues:
         print(issue, file=sys.stderr)
     if args.json:
         _print_json(report.to_dict())
     else:
         print(report.summary())
-    return 0
+    return 2 if any(issue.severity == "error" for issue in report.issues) else 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -134,6 +152,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    report = rag.check(repair=args.repair)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(report.summary())
+    return 0 if report.consistent or report.repaired else 1
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     _print_json(rag.status().to_dict())
     return 0
@@ -197,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary metrics per configuration as JSON")
     p.set_defaults(func=cmd_eval)
 
+    p = commands.add_parser("check", help="check the index is consistent; --repair fixes what a crash left")
+    p.add_argument("--repair", action="store_true", help="remove stray entries, re-queue incomplete papers")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_check)
+
     p = commands.add_parser("status", help="what is indexed, with which model, where")
     p.set_defaults(func=cmd_status)
 
@@ -210,6 +242,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Bytes that are not UTF-8 reach sys.argv as lone surrogates (surrogateescape), which fail
+    # deep inside a command when encoded again. Text arguments must be UTF-8; file names may
+    # hold any bytes (the corpus reader shows them as \xNN).
+    for name, value in vars(args).items():
+        if name in ("paths", "out", "questions"):
+            continue
+        for text in value if isinstance(value, list) else [value]:
+            bad = next((ch for ch in text if "\ud800" <= ch <= "\udfff"), None) if isinstance(text, str) else None
+            if bad is not None:
+                byte = f"byte 0x{ord(bad) - 0xDC00:02x}" if bad >= "\udc80" else f"U+{ord(bad):04X}"
+                print(f"error: argument {name} is not valid UTF-8 ({byte}); pass text as UTF-8", file=sys.stderr)
+                return 2
     try:
         return args.func(args)
     except RagError as exc:

@@ -41,6 +41,8 @@ class StoreSettings:
     hnsw_ef_search: int = 200
     hnsw_ef_construction: int = 200
     hnsw_max_neighbors: int = 32
+    # A second ingest of the same index waits this long for the first one, then gives up.
+    ingest_lock_timeout: float = 600.0
 
 
 @dataclass(frozen=True)

@@ -255,7 +255,7 @@ def gather_evidence(
         k = max(k, settings.list_k)
     retrieval = retriever.retrieve(question, k=k, mode=mode, source=source)
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
-    sentences = snapshot.store.sentences_for([h.paper_id for h in retrieval.hits])
+    sentences = snapshot.sentences_for([h.paper_id for h in retrieval.hits])
     scored = score_sentences(retrieval, sentences, settings, focus, focus_papers)
     strength = scored[0].score if scored else 0.0
     citable = citable_papers(retrieval.hits, sentences, focus, snapshot, settings)

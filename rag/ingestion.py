@@ -16,8 +16,12 @@ from llama_index.core.schema import TextNode
 
 from rag.chunking import chunk_texts, split_sentences
 from rag.config import Settings
-from rag.corpus import parse_corpus
+from rag.consistency import check_index
+from rag.corpus import ParseResult, parse_corpus
 from rag.embeddings import embed_texts
+from rag.faults import boundary
+from rag.locking import ingest_lock
+from rag.manifest import Committed
 from rag.store import PaperStore
 from rag.types import CorpusIssue, Paper
 
@@ -85,7 +89,9 @@ def _chunk_nodes(paper: Paper, texts: list[str], vectors) -> list[TextNode]:
     return nodes
 
 
-def _write_batch(store: PaperStore, embed_model, papers: list[Paper], settings: Settings) -> tuple[int, int, int]:
+def _write_batch(
+    store: PaperStore, embed_model, papers: list[Paper], settings: Settings, previously_stored: dict[str, str]
+) -> tuple[int, int, int]:
     chunk_lists = [chunk_texts(p, settings.embedding.chunk_tokens, settings.embedding.chunk_overlap) for p in papers]
     sentence_lists = [split_sentences(p.abstract) for p in papers]
     flat_chunks = [text for texts in chunk_lists for text in texts]
@@ -105,11 +111,36 @@ def _write_batch(store: PaperStore, embed_model, papers: list[Paper], settings: 
             ids.append(f"{paper.paper_id}:{paper.content_hash}:s{position}")
             metadatas.append({**_metadata(paper), "position": position})
 
+    # New versions under new ids, then the switch, then the old versions go (see rag/manifest.py).
     store.add_chunks(nodes)
+    boundary("add-chunks")
     store.add_sentences(ids, flat_sentences, metadatas, sentence_vectors)
+    boundary("add-sentences")
+    store.manifest.commit(
+        {
+            paper.paper_id: Committed(paper.content_hash, len(texts), len(sentences))
+            for paper, texts, sentences in zip(papers, chunk_lists, sentence_lists, strict=True)
+        }
+    )
+    boundary("commit")
     for paper in papers:
-        store.delete_stale(paper.paper_id, paper.content_hash)
+        if paper.paper_id in previously_stored:  # a new paper has no other version to delete
+            store.delete_other_versions(paper.paper_id, paper.content_hash)
     return len(flat_chunks), len(flat_sentences), dimension
+
+
+def prune_refusal(parsed: ParseResult) -> str:
+    """Why pruning would be unsafe: it removes what the given files do not hold, so every file
+    must have been read in full. An empty or unreadable file would otherwise empty the index."""
+    if not parsed.papers:
+        return "the given paths hold no readable paper"
+    if any(issue.severity == "error" for issue in parsed.issues):
+        return "some files could not be read"
+    if len({p.source for p in parsed.papers}) < parsed.files:
+        return "some files yielded no paper"
+    if any(issue.severity != "error" for issue in parsed.issues):
+        return "some records were skipped as invalid"
+    return ""
 
 
 def ingest_corpus(
@@ -120,11 +151,26 @@ def ingest_corpus(
     progress: Progress | None = None,
     prune: bool = False,
 ) -> IngestReport:
-    """Bring the store in line with the corpus files. Running it twice changes nothing."""
+    """Bring the store in line with the corpus files. Running it twice changes nothing.
+
+    One ingest at a time per index; each first repairs what a crashed one left behind."""
+    with ingest_lock(settings):
+        return _ingest(paths, store, embed_model, settings, progress, prune)
+
+
+def _ingest(
+    paths: Iterable[str | Path],
+    store: PaperStore,
+    embed_model,
+    settings: Settings,
+    progress: Progress | None,
+    prune: bool,
+) -> IngestReport:
     started = time.perf_counter()
+    repair = check_index(store, repair=True)
     parsed = parse_corpus(paths)
     report = IngestReport(
-        files=parsed.files, papers=len(parsed.papers), duplicates=parsed.duplicates, issues=parsed.issues
+        files=parsed.files, papers=len(parsed.papers), duplicates=parsed.duplicates, issues=list(parsed.issues)
     )
 
     stored = store.stored_hashes()
@@ -138,17 +184,17 @@ def ingest_corpus(
         progress(0, len(pending))
     for start in range(0, len(pending), PAPERS_PER_BATCH):
         batch = pending[start : start + PAPERS_PER_BATCH]
-        chunks, sentences, dimension = _write_batch(store, embed_model, batch, settings)
+        chunks, sentences, dimension = _write_batch(store, embed_model, batch, settings, stored)
         report.chunks += chunks
         report.sentences += sentences
         if progress:
             progress(start + len(batch), len(pending))
 
-    unreadable = [issue for issue in parsed.issues if issue.severity == "error"]
-    if prune and unreadable:
-        report.issues.append(
-            CorpusIssue("(prune)", 0, "not pruning: some files could not be read, so their papers are kept")
-        )
+    if repair.repaired:
+        report.issues.append(CorpusIssue("(index)", 0, f"repaired before ingesting: {repair.summary()}"))
+    refusal = prune_refusal(parsed) if prune else ""
+    if refusal:
+        report.issues.append(CorpusIssue("(prune)", 0, f"not pruning: {refusal}; no stored paper was removed", "error"))
     elif prune:
         # Only with --prune: a plain `rag ingest extra.jsonl` must not drop the rest of the corpus.
         gone = set(stored) - {p.paper_id for p in parsed.papers}

@@ -27,6 +27,7 @@ from rag.types import (
 )
 
 if TYPE_CHECKING:
+    from rag.consistency import CheckReport
     from rag.ingestion import IngestReport, Progress
 
 
@@ -170,6 +171,18 @@ def summarize(
         settings = settings.replace(summary_max_papers=max_papers)
     topic = check_question(topic, settings)
     return build_summary(engine, topic, choose_answerer(engine, answer_mode), settings)
+
+
+def check(*, repair: bool = False, settings: Settings | None = None) -> CheckReport:
+    """Whether the index is consistent (see rag.consistency); ``repair`` fixes what a crash left."""
+    from rag.consistency import check_index
+    from rag.locking import ingest_lock
+
+    engine = get_engine(settings)
+    if not repair:
+        return check_index(engine.store)
+    with ingest_lock(engine.settings):
+        return check_index(engine.store, repair=True)
 
 
 def list_papers(settings: Settings | None = None) -> list[Paper]:

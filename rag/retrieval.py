@@ -97,7 +97,10 @@ class HybridRetriever:
         vector = embed_query(self.embed_model, query)
         bundle = QueryBundle(query_str=query, embedding=vector.tolist())
         top_k = max(candidates or self.candidates, k)
-        hits = group_by_paper(self._retrieve_nodes(bundle, mode, source, top_k), k)
+        results = [
+            r for r in self._retrieve_nodes(bundle, mode, source, top_k) if self.snapshot.is_committed(r.node.metadata)
+        ]
+        hits = group_by_paper(results, k)
         return Retrieval(query, vector, hits, self.snapshot.unknown_names(name_like_words(query)))
 
 

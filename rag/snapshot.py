@@ -28,7 +28,13 @@ class IndexSnapshot:
     def __init__(self, store: PaperStore, generation: int) -> None:
         self.store = store
         self.generation = generation
-        self.nodes = store.all_nodes()
+        # Only committed versions: a crash may have left others in Chroma until the next repair.
+        self.hashes = store.stored_hashes()
+        self.nodes = [
+            node
+            for node in store.all_nodes()
+            if self.hashes.get(node.metadata["paper_id"]) == node.metadata["content_hash"]
+        ]
         if not self.nodes:
             raise IndexEmptyError(
                 f"the index at {store.location} (collection {store.settings.store.collection!r}) is empty; "
@@ -36,6 +42,13 @@ class IndexSnapshot:
             )
         self._lock = threading.Lock()
         self._bm25_cache = lru_cache(maxsize=16)(self._build_bm25)
+
+    def sentences_for(self, paper_ids: list[str]) -> dict:
+        """Each paper's committed sentences with their vectors (see PaperStore.sentences_for)."""
+        return self.store.sentences_for(paper_ids, hashes=self.hashes)
+
+    def is_committed(self, metadata: dict) -> bool:
+        return self.hashes.get(metadata.get("paper_id")) == metadata.get("content_hash")
 
     @cached_property
     def vocabulary(self) -> set[str]:

@@ -22,6 +22,8 @@ import numpy as np
 
 from rag.config import Settings
 from rag.errors import EmbeddingMismatchError, StoreError
+from rag.faults import boundary
+from rag.manifest import Committed, Manifest
 from rag.types import IndexStatus, Paper
 
 if TYPE_CHECKING:
@@ -100,6 +102,7 @@ class PaperStore:
                 settings.sentence_collection, metadata=metadata, configuration={"hnsw": hnsw}, embedding_function=None
             )
             self._raise_ef_search(store.hnsw_ef_search)
+            self.manifest = Manifest(self.client, f"{store.collection}_manifest")
         except Exception as exc:
             raise StoreError(
                 f"cannot open Chroma collection {settings.store.collection!r} at {self.location}: {exc}"
@@ -163,12 +166,31 @@ class PaperStore:
         return int(metadata.get(GENERATION_KEY, 0))
 
     # --- reading -------------------------------------------------------------------------
+    def committed(self) -> dict[str, Committed]:
+        """paper_id -> the committed version: the manifest, or for an index built before it
+        existed, every paper whose chunks carry exactly one version."""
+        entries = self.manifest.load()
+        if entries or not self.chunks.count():
+            return entries
+        versions: dict[str, set[str]] = {}
+        chunk_counts: dict[tuple[str, str], int] = {}
+        for meta in self.chunks.get(include=["metadatas"])["metadatas"] or []:
+            key = (meta["paper_id"], meta["content_hash"])
+            versions.setdefault(key[0], set()).add(key[1])
+            chunk_counts[key] = chunk_counts.get(key, 0) + 1
+        sentence_counts: dict[tuple[str, str], int] = {}
+        for meta in self.sentences.get(include=["metadatas"])["metadatas"] or []:
+            key = (meta["paper_id"], meta["content_hash"])
+            sentence_counts[key] = sentence_counts.get(key, 0) + 1
+        return {
+            pid: Committed(h, chunk_counts[(pid, h)], sentence_counts.get((pid, h), 0))
+            for pid, hashes in versions.items()
+            if len(hashes) == 1 and sentence_counts.get((pid, (h := next(iter(hashes)))), 0)
+        }
+
     def stored_hashes(self) -> dict[str, str]:
-        """paper_id -> content hash of what is stored now."""
-        hashes: dict[str, str] = {}
-        for metadata in self.chunks.get(include=["metadatas"])["metadatas"] or []:
-            hashes[metadata["paper_id"]] = metadata["content_hash"]
-        return hashes
+        """paper_id -> content hash of the committed version."""
+        return {paper_id: entry.content_hash for paper_id, entry in self.committed().items()}
 
     def papers(self, paper_ids: Sequence[str] | None = None) -> list[Paper]:
         """Stored papers (all, or the given ids) rebuilt from chunk metadata and sentences, by title.
@@ -176,8 +198,10 @@ class PaperStore:
         The abstract is the stored sentences joined, so page noise removed at ingest stays removed.
         """
         where = {"chunk": 0} if paper_ids is None else {"$and": [{"chunk": 0}, {"paper_id": {"$in": list(paper_ids)}}]}
+        hashes = self.stored_hashes()
         metadatas = self.chunks.get(where=where, include=["metadatas"])["metadatas"] or []
-        sentences = self.sentences_for([m["paper_id"] for m in metadatas], with_vectors=False)
+        metadatas = [m for m in metadatas if hashes.get(m["paper_id"]) == m["content_hash"]]
+        sentences = self.sentences_for([m["paper_id"] for m in metadatas], with_vectors=False, hashes=hashes)
         papers = [
             Paper(
                 paper_id=m["paper_id"],
@@ -196,15 +220,21 @@ class PaperStore:
     def all_nodes(self) -> list[TextNode]:
         return self.vector_store.get_nodes(node_ids=None)
 
-    def sentences_for(self, paper_ids: Sequence[str], with_vectors: bool = True) -> dict[str, list[StoredSentence]]:
-        """Each paper's sentences in abstract order, with their vectors unless ``with_vectors`` is False."""
+    def sentences_for(
+        self, paper_ids: Sequence[str], with_vectors: bool = True, hashes: dict[str, str] | None = None
+    ) -> dict[str, list[StoredSentence]]:
+        """Each paper's committed sentences in abstract order, with their vectors unless ``with_vectors``
+        is False. ``hashes`` (paper_id -> committed hash) saves reading the manifest again."""
         if not paper_ids:
             return {}
+        hashes = self.stored_hashes() if hashes is None else hashes
         include = ["documents", "metadatas", "embeddings"] if with_vectors else ["documents", "metadatas"]
         found = self.sentences.get(where={"paper_id": {"$in": list(paper_ids)}}, include=include)
         vectors = found["embeddings"] if with_vectors else [np.zeros(0)] * len(found["documents"])
         grouped: dict[str, list[StoredSentence]] = {pid: [] for pid in paper_ids}
         for text, metadata, vector in zip(found["documents"], found["metadatas"], vectors, strict=True):
+            if hashes.get(metadata["paper_id"]) != metadata["content_hash"]:
+                continue  # an uncommitted or superseded version (a crash left it; repair removes it)
             grouped[metadata["paper_id"]].append(
                 StoredSentence(
                     metadata["paper_id"], int(metadata["position"]), text, np.asarray(vector, dtype=np.float32)
@@ -217,7 +247,7 @@ class PaperStore:
     def stats(self) -> IndexStatus:
         metadata = self.client.get_collection(self.settings.store.collection).metadata or {}
         return IndexStatus(
-            papers=len(self.stored_hashes()),
+            papers=len(self.committed()),
             chunks=self.chunks.count(),
             sentences=self.sentences.count(),
             embedding_model=metadata.get(EMBEDDING_KEY, self.embedding_name),
@@ -243,14 +273,24 @@ class PaperStore:
                 embeddings=vectors[start:end],
             )
 
-    def delete_stale(self, paper_id: str, keep_hash: str) -> None:
-        """Remove a paper's entries from older versions (after the new version is written)."""
+    def delete_other_versions(self, paper_id: str, keep_hash: str) -> None:
+        """Remove a paper's entries of any version but ``keep_hash`` (after that one is committed)."""
         where = {"$and": [{"paper_id": paper_id}, {"content_hash": {"$ne": keep_hash}}]}
         for collection in (self.chunks, self.sentences):
             collection.delete(where=where)
+            boundary("delete-other-versions")
 
     def delete_papers(self, paper_ids: Iterable[str]) -> None:
+        """Uncommit the papers first, then delete their entries: a crash leaves only orphans, which repair removes."""
         ids = list(paper_ids)
         if ids:
+            self.manifest.remove(ids)
+            boundary("prune-manifest")
             for collection in (self.chunks, self.sentences):
                 collection.delete(where={"paper_id": {"$in": ids}})
+                boundary("prune-entries")
+
+    def delete_ids(self, chunk_ids: list[str], sentence_ids: list[str]) -> None:
+        for collection, ids in ((self.chunks, chunk_ids), (self.sentences, sentence_ids)):
+            for start in range(0, len(ids), WRITE_BATCH):
+                collection.delete(ids=ids[start : start + WRITE_BATCH])

@@ -33,7 +33,7 @@ def build_summary(engine: Engine, topic: str, answerer: Answerer, settings: Sett
     retrieval = retriever.retrieve(topic, k=candidates_k, mode="hybrid", candidates=candidates_k)
     terms = topic_terms(topic)
     lexical_weight = settings.answer.lexical_weight
-    evidence = snapshot.store.sentences_for([h.paper_id for h in retrieval.hits])
+    evidence = snapshot.sentences_for([h.paper_id for h in retrieval.hits])
     candidates = score_candidates(retrieval.hits, evidence, terms, retrieval.query_vector, snapshot.idf, lexical_weight)
     kept = on_topic(candidates, settings, topic_phrase(topic, *snapshot.idf))
     summary = Summary(topic=topic, covered=is_covered(kept, settings), papers_considered=len(candidates))

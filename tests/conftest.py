@@ -129,3 +129,47 @@ def chroma_server(tmp_path_factory):
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
     with running_server("chroma server", command, f"{url}/api/v2/heartbeat", path / "server.log", 60, env=env):
         yield url
+
+
+@pytest.fixture
+def embeddings_server():
+    """A scripted OpenAI-compatible /v1/embeddings server on 127.0.0.1 (bag-of-words hashing, 64-d)."""
+    import hashlib
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = {"requests": 0, "auth": set()}
+
+    def vector(text: str) -> list[float]:
+        values = [0.0] * 64
+        for word in text.lower().split():
+            values[int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
+        return values
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen["requests"] += 1
+            seen["auth"].add(self.headers.get("Authorization"))
+            inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+            data = [{"object": "embedding", "index": i, "embedding": vector(t)} for i, t in enumerate(inputs)]
+            payload = {
+                "object": "list",
+                "data": data,
+                "model": body["model"],
+                "usage": {"prompt_tokens": 1, "total_tokens": 1},
+            }
+            raw = json.dumps(payload).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
+    server.shutdown()

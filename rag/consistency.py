@@ -1,0 +1,108 @@
+"""`rag check`: is the index consistent, and what repairs it.
+
+Consistent means: every committed paper (manifest entry) has exactly the chunks and
+sentences it was committed with; no chunk or sentence belongs to an uncommitted or
+superseded version; the chunks BM25 indexes are the committed chunks Chroma holds. Every
+ingest repairs first, so a crash at any point is put right by the next run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rag.faults import boundary
+from rag.manifest import Committed
+from rag.store import PaperStore
+
+
+@dataclass
+class CheckReport:
+    papers: int = 0
+    chunks: int = 0
+    sentences: int = 0
+    # Entries of versions the manifest does not name (a crash between writes, or a killed prune).
+    stray_chunks: int = 0
+    stray_sentences: int = 0
+    # Committed papers missing some of their entries: re-embedded by the next ingest.
+    incomplete: list[str] = field(default_factory=list)
+    # Built before the manifest existed: the manifest is written from the chunks.
+    legacy: bool = False
+    repaired: bool = False
+
+    @property
+    def consistent(self) -> bool:
+        return not (self.stray_chunks or self.stray_sentences or self.incomplete or self.legacy)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "consistent": self.consistent}
+
+    def summary(self) -> str:
+        if self.consistent:
+            return f"consistent: {self.papers} papers, {self.chunks} chunks, {self.sentences} sentences"
+        problems = []
+        if self.stray_chunks or self.stray_sentences:
+            problems.append(f"{self.stray_chunks} chunks and {self.stray_sentences} sentences of uncommitted versions")
+        if self.incomplete:
+            problems.append(f"{len(self.incomplete)} papers with missing entries ({', '.join(self.incomplete[:5])})")
+        if self.legacy:
+            problems.append("no manifest yet (index built by an older version)")
+        state = "repaired" if self.repaired else "run `rag check --repair` (or any `rag ingest`) to fix"
+        return "inconsistent: " + "; ".join(problems) + f" - {state}"
+
+
+def _entries(collection) -> list[tuple[str, str, str]]:
+    """(id, paper_id, content_hash) of every entry."""
+    found = collection.get(include=["metadatas"])
+    return [(i, m["paper_id"], m["content_hash"]) for i, m in zip(found["ids"], found["metadatas"] or [], strict=True)]
+
+
+def check_index(store: PaperStore, repair: bool = False) -> CheckReport:
+    legacy = store.manifest.count() == 0 and store.chunks.count() > 0
+    committed = store.committed()
+    chunks, sentences = _entries(store.chunks), _entries(store.sentences)
+    report = CheckReport(legacy=legacy)
+
+    def stray(entries: list[tuple[str, str, str]]) -> list[str]:
+        return [i for i, pid, h in entries if pid not in committed or committed[pid].content_hash != h]
+
+    stray_chunks, stray_sentences = stray(chunks), stray(sentences)
+    chunk_counts = Counter((pid, h) for _, pid, h in chunks)
+    sentence_counts = Counter((pid, h) for _, pid, h in sentences)
+    incomplete = [
+        pid
+        for pid, c in committed.items()
+        if chunk_counts[(pid, c.content_hash)] != c.chunks
+        or sentence_counts[(pid, c.content_hash)] != c.sentences
+        or not c.chunks
+    ]
+    report.stray_chunks, report.stray_sentences, report.incomplete = len(stray_chunks), len(stray_sentences), incomplete
+    report.papers = len(committed) - len(incomplete)
+    report.chunks = len(chunks) - len(stray_chunks)
+    report.sentences = len(sentences) - len(stray_sentences)
+    if repair and not report.consistent:
+        _repair(store, committed, stray_chunks, stray_sentences, incomplete, legacy)
+        report.repaired = True
+    return report
+
+
+def _repair(
+    store: PaperStore,
+    committed: dict[str, Committed],
+    stray_chunks: list[str],
+    stray_sentences: list[str],
+    incomplete: list[str],
+    legacy: bool,
+) -> None:
+    if incomplete:
+        # Uncommit first: the paper becomes "not stored" and the next ingest embeds it again.
+        store.manifest.remove(incomplete)
+        boundary("repair-uncommit")
+        store.delete_papers(incomplete)
+    if legacy:
+        store.manifest.commit({pid: c for pid, c in committed.items() if pid not in set(incomplete)})
+        boundary("repair-manifest")
+    store.delete_ids(stray_chunks, stray_sentences)
+    boundary("repair-strays")
+    store.mark_ingested(None)
