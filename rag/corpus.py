@@ -44,9 +44,9 @@ ABSTRACT_MIN_CHARS = 200
 ABSTRACT_MIN_WORDS = 30
 # Plausibility: the shortest seed abstract has hundreds of letters; this only stops junk.
 ABSTRACT_MIN_LETTERS = 40
-# ... and at least half of an abstract's non-space characters are letters (random bytes
-# decoded as cp1252 give about 48 %, real abstracts 75 % or more, LaTeX-heavy ones too).
-ABSTRACT_MIN_LETTER_FRACTION = 0.5
+# ... and most of an abstract's non-space characters are letters (random bytes decoded as
+# cp1252 give about 50 %; every seed abstract has 90 % or more).
+ABSTRACT_MIN_LETTER_FRACTION = 0.6
 TITLE_MAX_CHARS = 1_000
 # Undecodable (U+FFFD) or private-use characters allowed in a title or abstract.
 MAX_BAD_FRACTION = 0.1
@@ -60,6 +60,13 @@ MIN_LINES_TO_JUDGE = 20
 CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])
 MAX_CONTROL_BYTE_FRACTION = 0.05
 BINARY_SNIFF_BYTES = 65_536
+# A file that is not UTF-8: when its invalid sequences are at most this share of its non-ASCII
+# bytes, it is UTF-8 with a few bad bytes (replaced); otherwise it is read as cp1252, unless
+# more than this fraction of its bytes are non-ASCII (cp1252 text has a few per cent; random
+# bytes half): then it is binary or in another encoding and rejected.
+HIGH_BYTES = bytes(range(128, 256))
+MAX_INVALID_UTF8_SHARE = 0.1
+MAX_CP1252_HIGH_BYTE_FRACTION = 0.3
 
 MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 NOISE_LINE = re.compile(
@@ -279,6 +286,26 @@ def _decode(raw: bytes, problems: _Problems) -> str | None:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        where = f"0x{raw[exc.start]:02x} at line {line}"
+        text = raw.decode("utf-8-sig", errors="replace")
+        invalid = text.count("\ufffd") - raw.count("\ufffd".encode())
+        high = len(raw) - len(raw.translate(None, HIGH_BYTES))
+        if invalid <= MAX_INVALID_UTF8_SHARE * high:  # UTF-8 with a few bad bytes
+            problems.add(
+                line, "not UTF-8", f"{invalid:,} invalid UTF-8 byte sequence(s), first {where}; replaced with U+FFFD"
+            )
+            return text
+        if high > MAX_CP1252_HIGH_BYTE_FRACTION * len(raw):
+            problems.add(
+                0,
+                "binary file",
+                f"neither UTF-8 nor cp1252 text ({high * 100 // len(raw)}% non-ASCII bytes, first invalid {where}): "
+                "binary or in another encoding; skipped",
+                "error",
+            )
+            problems.rejected = True
+            return None
+        del text
         problems.add(line, "not UTF-8", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); read the file as cp1252")
         return raw.decode("cp1252", errors="replace")
 

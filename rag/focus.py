@@ -65,7 +65,15 @@ DANGLING = re.compile(
     r"Instead|Similarly|Finally|Specifically|Building on)\b|^Here,"
 )
 # "To address this issue, we propose X": the claim after the connective stands on its own.
-TRIMMABLE = re.compile(r"^[^.;:]{0,80}?, (?=(we|our) )")
+TRIMMABLE = re.compile(r"^[^.;:]{0,160}?, (?=(we|our) )")
+# Discourse markers that only link to the previous sentence: "Specifically, the skipping strategy
+# is guided by ..." reads alone without "Specifically,", unless what follows points back too.
+MARKER = re.compile(
+    r"^(In contrast|However|Moreover|Furthermore|Additionally|Therefore|Thus|Hence|Further|Instead|Similarly|"
+    r"Finally|Specifically|Here|In particular|First|Second|Third|Next|Then|Also|As a result|Consequently),\s+"
+)
+# A clause opening with a reference to what came before ("this ...", "it", "such methods").
+REFERENCE = re.compile(r"^(this|these|those|such|it|its|they|their|them|the above|the latter|the former)\b", re.I)
 NUMBER = re.compile(r"\d")
 # How a resolved follow-up carries the earlier subject: "what about its memory cost (regarding GaLore)?"
 SUBJECT_MARK = " (regarding "
@@ -150,5 +158,8 @@ def standalone_text(sentence: str) -> str | None:
     points back ("…we propose X, which ..."), or None when it only makes sense after another."""
     if not DANGLING.match(sentence):
         return sentence
+    marker = MARKER.match(sentence)
+    if marker and not DANGLING.match(rest := sentence[marker.end() :]) and not REFERENCE.match(rest):
+        return "…" + rest
     trimmed = TRIMMABLE.match(sentence)
     return "…" + sentence[trimmed.end() :] if trimmed else None

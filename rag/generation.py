@@ -1,7 +1,8 @@
 """The LLM answerer: prompt within the token budget, call the LLM, verify every citation.
 
 Failures raise :class:`LLMError`; :mod:`rag.answerers` turns them into the extractive
-answer with a notice, in one place.
+answer with a notice, in one place. ``llm_timeout`` is one deadline per answer: the
+follow-up rewrite and the answer share it (a summary gives each theme its own).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rag.config import Settings
 from rag.errors import LLMError
 from rag.evidence import Evidence
 from rag.extractive import abstention
-from rag.llm import ChatClient
+from rag.llm import ChatClient, Deadline
 from rag.prompts import NOT_IN_CORPUS, answer_messages, rewrite_messages, summary_messages
 from rag.store import StoredSentence
 from rag.types import Answer, AskEvent, Citation, Hit, Notice, Theme
@@ -64,9 +65,11 @@ def fit_prompt(
     return answer_messages(question, kept, history), kept
 
 
-def rewrite_question(client: ChatClient, question: str, history: list[dict[str, str]]) -> str:
+def rewrite_question(
+    client: ChatClient, question: str, history: list[dict[str, str]], deadline: Deadline | None = None
+) -> str:
     """A follow-up ("what about its memory cost?") as a standalone question for retrieval."""
-    rewritten = client.complete(rewrite_messages(question, history)).strip().strip('"')
+    rewritten = client.complete(rewrite_messages(question, history), deadline).strip().strip('"')
     return rewritten.splitlines()[0].strip() if rewritten else question
 
 
@@ -107,9 +110,18 @@ class LLMAnswerer:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._deadline: Deadline | None = None
+
+    def deadline(self) -> Deadline:
+        """This request's budget, started by its first LLM call (the rewrite, or the answer)."""
+        if self._deadline is None:
+            self._deadline = Deadline(self.engine.settings.llm.llm_timeout)
+        return self._deadline
 
     def standalone_question(self, question: str, history: list[dict[str, str]]) -> tuple[str, list[Notice]]:
-        return (rewrite_question(self.engine.chat, question, history) if history else question), []
+        if not history:
+            return question, []
+        return rewrite_question(self.engine.chat, question, history, self.deadline()), []
 
     def answer(self, evidence: Evidence, history: list[dict[str, str]], stream: bool) -> Iterator[AskEvent]:
         # Weak evidence: abstain without spending an LLM call on it.
@@ -121,9 +133,9 @@ class LLMAnswerer:
         ranked = evidence.sources(evidence.citable)
         candidates = [s for s in ranked if s.paper_id in set(evidence.citable)] or ranked
         messages, sources = fit_prompt(evidence.question, candidates, history, settings)
-        chat = self.engine.chat
+        chat, deadline = self.engine.chat, self.deadline()
         parts = []
-        for piece in chat.stream(messages) if stream else [chat.complete(messages)]:
+        for piece in chat.stream(messages, deadline) if stream else [chat.complete(messages, deadline)]:
             parts.append(piece)
             if stream:
                 yield AskEvent("token", piece)
@@ -145,7 +157,9 @@ class LLMAnswerer:
             )
             for c in members
         ]
-        reply = self.engine.chat.complete(summary_messages(topic, sources)).strip()
+        # Each theme is an answer of its own, with its own llm_timeout.
+        deadline = Deadline(self.engine.settings.llm.llm_timeout)
+        reply = self.engine.chat.complete(summary_messages(topic, sources), deadline).strip()
         first, _, rest = reply.partition("\n")
         name = theme.name
         if first.lower().startswith("theme:"):

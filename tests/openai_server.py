@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible chat server on 127.0.0.1 for exact assertions.
 
 It speaks the real protocol (``POST /v1/chat/completions``, JSON or server-sent events)
-and answers whatever the test scripts: text, a delay, an HTTP status, or garbage.
+and answers whatever the test scripts: text, a delay, an HTTP status, garbage, a reply
+dripped word by word, or a stream cut off before it finishes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ class Reply:
     delay: float = 0.0
     status: int = 200
     raw: bytes | None = None  # sent as-is instead of a completion (malformed responses)
-    word_delay: float = 0.0  # pause between streamed words, so a client can be seen streaming
+    # Pause between streamed words, so a client can be seen streaming; a JSON (non-streamed)
+    # reply is dripped in as many pieces, with the same pauses.
+    word_delay: float = 0.0
+    cut: bool = False  # a stream stops after the words: no finish_reason, no [DONE]
 
 
 def _completion(text: str, model: str) -> dict:
@@ -69,32 +73,52 @@ class ScriptedServer:
                     self.wfile.write(payload)
                     return
                 model = body.get("model", "test")
-                if body.get("stream"):
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/event-stream")
-                    self.send_header("Connection", "close")
-                    self.end_headers()
-                    words = reply.text.split(" ")
-                    for i, word in enumerate(words):
-                        self.wfile.write(_chunk(word + (" " if i < len(words) - 1 else ""), model))
-                        self.wfile.flush()
-                        time.sleep(reply.word_delay)
+                try:
+                    if body.get("stream"):
+                        self._stream(reply, model)
+                    else:
+                        self._json(reply, model)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (a deadline): fine
+
+            def _stream(self, reply: Reply, model: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                words = reply.text.split(" ")
+                for i, word in enumerate(words):
+                    self.wfile.write(_chunk(word + (" " if i < len(words) - 1 else ""), model))
+                    self.wfile.flush()
+                    time.sleep(reply.word_delay)
+                if not reply.cut:
                     self.wfile.write(_chunk(None, model, "stop"))
                     self.wfile.write(b"data: [DONE]\n\n")
-                    self.wfile.flush()
-                    self.close_connection = True
-                    return
+                self.wfile.flush()
+                self.close_connection = True
+
+            def _json(self, reply: Reply, model: str) -> None:
                 payload = json.dumps(_completion(reply.text, model)).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                if not reply.word_delay:
+                    self.wfile.write(payload)
+                    return
+                pieces = max(len(reply.text.split(" ")), 1)
+                size = -(-len(payload) // pieces)
+                for start in range(0, len(payload), size):
+                    self.wfile.write(payload[start : start + size])
+                    self.wfile.flush()
+                    time.sleep(reply.word_delay)
 
             def log_message(self, *args):
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # A reply still dripping to a client that gave up must not hold up close().
+        self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

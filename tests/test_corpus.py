@@ -7,6 +7,9 @@ import json
 from rag.corpus import NOISE_LINE, paper_id_for, parse_corpus, parse_file
 from tests.conftest import DATA
 
+# A short but plausible abstract (the parser rejects abstracts with fewer than 40 letters).
+ABSTRACT = "We train small language models on curated data and report the gains we measure."
+
 
 def test_seed_files_give_484_records_and_460_unique_papers():
     result = parse_corpus([DATA])
@@ -85,7 +88,7 @@ def test_ten_megabyte_line_is_skipped_and_the_rest_ingests(tmp_path):
 def test_jsonl_bad_lines_name_line_and_field(tmp_path):
     path = tmp_path / "user.jsonl"
     rows = [
-        json.dumps({"title": "Fine", "abstract": "Works.", "year": 2024, "authors": ["A", "B"], "id": "x1"}),
+        json.dumps({"title": "Fine", "abstract": ABSTRACT, "year": 2024, "authors": ["A", "B"], "id": "x1"}),
         "{not json",
         json.dumps({"title": "No abstract"}),
         json.dumps(["a", "list"]),
@@ -99,7 +102,7 @@ def test_jsonl_bad_lines_name_line_and_field(tmp_path):
 
 def test_csv_needs_title_and_abstract_columns(tmp_path):
     good = tmp_path / "good.csv"
-    good.write_text('title,abstract,url\n"T1","An abstract, with a comma.",https://x.org/1\n"T2",,\n')
+    good.write_text(f'title,abstract,url\n"T1","An abstract, with a comma. {ABSTRACT}",https://x.org/1\n"T2",,\n')
     bad = tmp_path / "bad.csv"
     bad.write_text("name,summary\na,b\n")
     result = parse_corpus([good, bad])
