@@ -5,6 +5,11 @@ support of each remaining citation is measured against the cited abstract as
 0.5 x (best cosine between the sentence and any abstract sentence)
 + 0.5 x (share of the sentence's content words found in the two best-matching abstract
 sentences). A sentence without a valid citation is unsupported.
+
+Models write citations in many forms. Before the check, every bracketed marker is brought
+to ``[n]``: ``[ 1 ]``, ``[^1]``, ``[source 1]``, ``【1】`` and ``[1, 2]`` name their numbers,
+``[1-3]`` names 1, 2 and 3. Numbers that name no source (``[9]``, ``[-1]``, ``[0]``) are
+removed and reported.
 """
 
 from __future__ import annotations
@@ -21,6 +26,18 @@ from rag.text import CITATION, content_terms
 from rag.types import AnswerSentence, Hit
 
 LEADING_CITATIONS = re.compile(r"^(\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
+# Any citation-like marker: brackets (or CJK lenticular brackets) around an optional "^" or
+# "source"/"ref" and a list of numbers or ranges: [1], [ 1 ], [^1], [Source 2], 【1】, [1-3], [-1], [1, 2].
+MARKER = re.compile(
+    r"[\[【]\s*(?:\^|(?:sources?|refs?|references?|citations?)\s*:?)?\s*"
+    r"(-?\d+(?:\s*(?:[,;]|[-–—])\s*-?\d+)*)\s*[\]】]",
+    re.IGNORECASE,
+)
+RANGE = re.compile(r"^(-?\d+)\s*[-–—]\s*(-?\d+)$")
+# Longer numbers name no source and are reported as this (int() of thousands of digits fails).
+HUGE = 10**18
+# A range wider than this is not a citation range ([1-300]); only its ends count.
+MAX_RANGE = 20
 COSINE_WEIGHT = 0.5
 BEST_SENTENCES = 3
 
@@ -35,6 +52,39 @@ class CheckedAnswer:
 
 def _numbers(marker_text: str) -> list[int]:
     return [int(n) for group in CITATION.findall(marker_text) for n in re.split(r"\s*[,;]\s*", group)]
+
+
+def _int(digits: str) -> int:
+    return int(digits) if len(digits) <= 18 else HUGE
+
+
+def _marker_numbers(body: str) -> list[int]:
+    """The numbers a marker's inside names: "1, 3" -> [1, 3]; "1-3" -> [1, 2, 3]; "-1" -> [-1]."""
+    numbers: list[int] = []
+    for item in re.split(r"\s*[,;]\s*", body.strip()):
+        span = RANGE.match(item)
+        if span is None:  # one number, or a chain like 1-3-5 (each of its numbers)
+            numbers.extend(_int(n) for n in re.findall(r"-?\d+", item))
+            continue
+        low, high = _int(span.group(1)), _int(span.group(2))
+        if 0 < low <= high <= low + MAX_RANGE:
+            numbers.extend(range(low, high + 1))
+        else:
+            numbers.extend((low, high))
+    return numbers
+
+
+def normalize_citations(text: str, valid: set[int]) -> tuple[str, list[int]]:
+    """``text`` with every citation marker as ``[n][m]`` of the numbers that name a source, and the
+    numbers (in order of first use) that name none, whose markers are removed."""
+    invalid: list[int] = []
+
+    def replace(match: re.Match) -> str:
+        numbers = list(dict.fromkeys(_marker_numbers(match.group(1))))
+        invalid.extend(n for n in numbers if n not in valid and n not in invalid)
+        return "".join(f"[{n}]" for n in numbers if n in valid)
+
+    return MARKER.sub(replace, text), invalid
 
 
 def split_cited_sentences(text: str) -> list[tuple[str, list[int]]]:
@@ -74,12 +124,12 @@ def check_answer(
     text: str, sources: list[Hit], evidence: dict[str, list[StoredSentence]], embed_model, threshold: float
 ) -> CheckedAnswer:
     by_number = {source.n: source for source in sources}
+    text, invalid = normalize_citations(text, set(by_number))
     pieces = split_cited_sentences(text)
     vectors = embed_texts(embed_model, [plain for plain, _ in pieces])
-    sentences, cited, invalid = [], [], []
+    sentences, cited = [], []
     for (plain, numbers), vector in zip(pieces, vectors, strict=True):
-        valid = list(dict.fromkeys(n for n in numbers if n in by_number))
-        invalid.extend(n for n in numbers if n not in by_number)
+        valid = list(dict.fromkeys(n for n in numbers if n in by_number))  # all are, once normalized
         words = content_terms(plain)
         scored = [support_score(vector, words, evidence.get(by_number[n].paper_id, [])) for n in valid]
         support = max((score for score, _ in scored), default=0.0)
@@ -89,4 +139,4 @@ def check_answer(
         sentences.append(AnswerSentence(plain, tuple(valid), support, supported, quoted))
         cited.extend(n for n in valid if n not in cited)
     rendered = " ".join(s.cited_text for s in sentences)
-    return CheckedAnswer(rendered, sentences, cited, list(dict.fromkeys(invalid)))
+    return CheckedAnswer(rendered, sentences, cited, invalid)

@@ -100,8 +100,8 @@ class AnswerSettings:
     # lowering factoid precision.
     max_answer_sentences: int = 5
     max_sentences_per_paper: int = 3
-    # Issue 11 mechanisms, set on the dev split of eval/questions.jsonl only (never on test):
-    # papers retrieved for list/compare questions, and most lines in such an answer;
+    # Set on the dev split of eval/questions.jsonl only (never on test): papers retrieved for
+    # list/compare questions, and most lines in such an answer;
     list_k: int = 12
     # an open question is answered paper by paper when this many papers answer within relative_floor of the best;
     many_papers: int = 3
@@ -118,6 +118,9 @@ class AnswerSettings:
     # a "how much" (or when / who made / what license) question is answered only by a sentence
     # stating that kind of fact and holding this share of its other key words;
     fact_min_coverage: float = 0.35
+    # quotes holding less than this share of what the question asks about its subject (IDF-weighted)
+    # answer something else: on dev, unanswerable questions scored 0.0, answerable ones >= 0.28;
+    answer_min_coverage: float = 0.15
     # More context from the paper that answers best: its sentences within this share of the best score.
     same_paper_floor: float = 0.65
     # A which/what-is/how-much question cites a second paper only within this share of the best score.

@@ -65,6 +65,7 @@ class Evidence:
     citable: list[str] = field(default_factory=list)
     # Why the papers cannot answer, when a rule beyond weak evidence decided it.
     missing: str = ""
+    snapshot: IndexSnapshot | None = None
 
     @property
     def strength(self) -> float:
@@ -202,6 +203,16 @@ FACT_KINDS = (
 )
 
 
+COUNTED = re.compile(r"\b(how many|number of)\s+([A-Za-z][\w-]*)", re.I)
+
+
+def counted_unit(question: str) -> str:
+    """What a "how many X" question counts (stemmed): the figure's sentence must name it ("hours")."""
+    match = COUNTED.search(question)
+    terms = content_terms(match.group(2)) if match else set()
+    return next(iter(terms)) if len(terms) == 1 else ""
+
+
 def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
     """What kind of fact the question asks for: a figure ("how many"), a date, who made something, a license."""
     facts = [(needs, label) for _, asks, needs, label in FACT_KINDS if asks is not None and asks.search(focus.question)]
@@ -220,15 +231,16 @@ def fact_gap(
     # fact's sentence must hold the question's other key words.
     named = {pid for pid in citable if not focus.names or _paper_names(snapshot, pid, focus, scored)}
     asked = asked_terms(focus)
+    unit = counted_unit(focus.question)
+
+    def states(text: str, needs: re.Pattern) -> bool:
+        words = content_terms(text)
+        on_subject = not asked or coverage(asked, words, idf, unseen) >= settings.fact_min_coverage
+        counts_it = needs is not NUMBER or not unit or unit in words
+        return needs.search(text) is not None and on_subject and counts_it
+
     for needs, label in asked_facts(focus):
-        stated = any(
-            c.sentence.paper_id in named
-            and needs.search(c.sentence.text)
-            and (
-                not asked or coverage(asked, content_terms(c.sentence.text), idf, unseen) >= settings.fact_min_coverage
-            )
-            for c in scored
-        )
+        stated = any(c.sentence.paper_id in named and states(c.sentence.text, needs) for c in scored)
         if not stated:
             subject = ", ".join(focus.names) or "this"
             return f"The indexed papers mention {subject}, but none of them states {label}."
@@ -277,4 +289,5 @@ def gather_evidence(
         focus=focus,
         citable=citable,
         missing=missing,
+        snapshot=snapshot,
     )

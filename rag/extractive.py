@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rag.evidence import Evidence, ScoredSentence, mentions
-from rag.focus import resolve_followup, short_name, standalone_text
+from rag.focus import asked_terms, resolve_followup, short_name, standalone_text
 from rag.prompts import NOT_IN_CORPUS
-from rag.summary_select import CONTRIBUTION
+from rag.summary_select import CONTRIBUTION, coverage
+from rag.text import content_terms
 from rag.types import Answer, AnswerSentence, AskEvent, Citation, Notice, Theme
 
 if TYPE_CHECKING:
@@ -67,6 +68,22 @@ def one_per_paper(evidence: Evidence) -> list[ScoredSentence]:
             best[paper_id] = candidate
     ranked = sorted(best.values(), key=lambda c: -c.score)
     return ranked[: evidence.settings.list_k]
+
+
+def asked_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
+    """What is missing when the quotes (and their papers' titles) hold almost none of what the
+    question asks about its subject: "Does SpeechBrain support speaker diarization?" answered
+    with sentences that never mention diarization."""
+    focus = evidence.focus
+    asked = asked_terms(focus) if focus else set()
+    if not asked or evidence.snapshot is None:
+        return ""
+    idf, unseen = evidence.snapshot.idf
+    text = " ".join([c.sentence.text for c in chosen] + [evidence.title(c.sentence.paper_id) for c in chosen])
+    if coverage(asked, content_terms(text), idf, unseen) >= evidence.settings.answer_min_coverage:
+        return ""
+    subject = ", ".join(focus.names) or "this topic"
+    return f"The indexed papers mention {subject}, but no passage found is about what was asked."
 
 
 def names_not_covered(evidence: Evidence, chosen: list[ScoredSentence]) -> list[str]:
@@ -125,6 +142,9 @@ def extractive_answer(evidence: Evidence) -> Answer:
     )
     chosen = one_per_paper(evidence) if listing else select_sentences(evidence)
     if not chosen:
+        return abstention(evidence)
+    if not listing and (gap := asked_gap(evidence, chosen)):
+        evidence.missing = gap
         return abstention(evidence)
     unnamed = names_not_covered(evidence, chosen)
     if unnamed and len(unnamed) == len(evidence.focus.names):

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import random
+import re
+import string
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
 
-from rag.corpus import NOISE_LINE, paper_id_for, parse_corpus, parse_file
+import pytest
+
+from rag.corpus import NOISE_LINE, normalize_title, paper_id_for, parse_corpus, parse_file
 from tests.conftest import DATA
 
 # A short but plausible abstract (the parser rejects abstracts with fewer than 40 letters).
@@ -114,3 +125,379 @@ def test_csv_needs_title_and_abstract_columns(tmp_path):
 def test_missing_path_is_an_error_not_a_crash(tmp_path):
     result = parse_corpus([tmp_path / "nope"])
     assert result.papers == [] and result.issues[0].severity == "error"
+
+
+# --- issue 12: ids for any script, bad text, plausibility, types, bounded reports, exit codes ---
+
+
+def _legacy_paper_id(title: str) -> str:
+    """paper_id_for as it was before issue 12: stored indexes hold ids made this way."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    normalized = " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    slug = "-".join(normalized.split())[:48].rstrip("-") or "paper"
+    return f"{slug}-{hashlib.sha1(normalized.encode()).hexdigest()[:8]}"
+
+
+def _jsonl(path: Path, rows: list) -> Path:
+    path.write_text("".join((row if isinstance(row, str) else json.dumps(row)) + "\n" for row in rows))
+    return path
+
+
+def _abstract(n: int) -> str:
+    return f"Paper {n} studies sparse attention for long documents and reports what we measured in test {n}."
+
+
+def test_seed_corpus_ids_did_not_change():
+    ids = sorted(paper.paper_id for paper in parse_corpus([DATA]).papers)
+    digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+    assert digest == "a2bbcbab3245c029446113706b38ac60950c7edbeb11e93bff525fd317c2fe0f"
+    assert "pixart-fast-training-of-diffusion-transformer-fo-99bef8b6" in ids  # "PixArt-$α$: ..."
+
+
+def test_latin_titles_keep_their_historical_ids():
+    assert paper_id_for("Grokking at the Edge of Numerical Stability") == (
+        "grokking-at-the-edge-of-numerical-stability-8d9e3dd7"
+    )
+    assert paper_id_for("Résumé Title") == "resume-title-59b55f62"
+    assert paper_id_for("Søren and the Æther: ß") == "s-ren-and-the-ther-ss-a36a9716"
+    # Any title in Latin script, with at most a Greek symbol or two in it ("PixArt-α", "μP").
+    rng = random.Random(12)
+    alphabet = string.ascii_letters + string.digits + string.punctuation + "    éüñçøÆß"
+    for _ in range(3000):
+        title = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 90)))
+        if sum(ch.isalpha() for ch in title) >= 4:
+            for _ in range(rng.choice([0, 0, 1, 2])):
+                at = rng.randint(0, len(title))
+                title = title[:at] + rng.choice("αβμπΣΔλε") + title[at:]
+        if any(ch.isalnum() for ch in title if ch.isascii()):
+            assert paper_id_for(title) == _legacy_paper_id(title), title
+
+
+def test_titles_in_other_scripts_and_punctuation_get_distinct_ids():
+    titles = [
+        "深度学习的泛化",
+        "深度学习的鲁棒性",
+        "Обучение нейронных сетей",
+        "Сжатие нейронных сетей",
+        "Μηχανική μάθηση",
+        "Βαθιά μάθηση",
+        "हिंदी पाठ वर्गीकरण",
+        "???",
+        "!!!",
+        "—",
+    ]
+    ids = [paper_id_for(title) for title in titles]
+    assert len(set(ids)) == len(titles)
+    assert "paper-da39a3ee" not in ids  # what all of them collapsed into before
+    assert ids[2].startswith("обучение-нейронных-сетей-")
+    assert ids[0].startswith("深度学习的泛化-")
+    assert ids[7].startswith("paper-")
+    # NFKC + casefold: width and case variants are the same paper.
+    assert paper_id_for("ＯБУЧЕНИЕ нейронных  сетей!") == ids[2]
+    assert normalize_title("Μηχανική Μάθηση") == normalize_title("μηχανική μάθηση")
+
+
+def test_non_latin_papers_are_all_kept(tmp_path):
+    titles = ["深度学习的泛化", "深度学习的鲁棒性", "Обучение нейронных сетей", "Μηχανική μάθηση"]
+    rows = [{"title": title, "abstract": _abstract(n)} for n, title in enumerate(titles)]
+    result = parse_corpus([_jsonl(tmp_path / "scripts.jsonl", rows)])
+    assert [paper.title for paper in result.papers] == titles
+    assert len({paper.paper_id for paper in result.papers}) == 4
+    assert result.issues == []
+
+
+def test_different_papers_with_colliding_titles_are_both_kept_with_a_warning(tmp_path):
+    first = _jsonl(tmp_path / "a.jsonl", [{"title": "Deep Learning!", "abstract": _abstract(1)}])
+    second = _jsonl(
+        tmp_path / "b.jsonl",
+        [{"title": "unrelated", "abstract": _abstract(9)}, {"title": "deep   learning", "abstract": _abstract(2)}],
+    )
+    result = parse_corpus([first, second])
+    papers = {paper.title: paper for paper in result.papers}
+    assert set(papers) == {"Deep Learning!", "unrelated", "deep learning"}
+    base = paper_id_for("Deep Learning!")
+    assert papers["Deep Learning!"].paper_id == base
+    assert re.fullmatch(re.escape(base) + r"-[0-9a-f]{6}", papers["deep learning"].paper_id)
+    assert result.duplicates == 0
+    [warning] = result.issues
+    assert warning.severity == "warning" and str(warning).startswith(f"{second}:2:")
+    assert f"{first}:1" in warning.message and papers["deep learning"].paper_id in warning.message
+    # Stable: the same input gives the same suffix.
+    assert [p.paper_id for p in parse_corpus([first, second]).papers] == [p.paper_id for p in result.papers]
+
+
+def test_the_same_paper_in_several_files_still_merges(tmp_path):
+    abstract = _abstract(1) + " " + " ".join(f"finding{n}" for n in range(30))
+    edited = abstract.replace("reports", "describes")  # a near-same abstract: one word reworded
+    truncated = " ".join(abstract.split()[:40])  # a listing that cut the abstract short
+    paths = [
+        _jsonl(tmp_path / "a.jsonl", [{"title": "Sparse Attention", "abstract": abstract}]),
+        _jsonl(tmp_path / "b.jsonl", [{"title": "sparse attention.", "abstract": edited}]),
+        _jsonl(tmp_path / "c.jsonl", [{"title": "SPARSE ATTENTION", "abstract": truncated}]),
+    ]
+    result = parse_corpus(paths)
+    assert [(p.title, p.source) for p in result.papers] == [("Sparse Attention", str(paths[0]))]
+    assert result.duplicates == 2 and result.issues == []
+
+
+def test_lone_surrogates_and_control_characters_are_replaced_with_a_warning(tmp_path):
+    abstract = _abstract(1)
+    rows = [
+        '{"title": "Broken \\ud800 Title", "abstract": "' + abstract + '", "authors": ["A \\udfff"]}',
+        '{"title": "Nul in abstract", "abstract": "' + abstract + ' \\u0000 \\u0007 end."}',
+    ]
+    path = _jsonl(tmp_path / "bad-text.jsonl", rows)
+    result = parse_corpus([path])
+    assert [(p.title, p.authors) for p in result.papers] == [
+        ("Broken \ufffd Title", "A \ufffd"),
+        ("Nul in abstract", ""),
+    ]
+    assert result.papers[1].abstract.endswith("\ufffd \ufffd end.")
+    for paper in result.papers:  # everything can be stored
+        for value in (paper.paper_id, paper.title, paper.abstract, paper.authors):
+            value.encode("utf-8")
+    where = [(issue.line, issue.message.split(":")[0]) for issue in result.issues]
+    assert where == [(1, "field 'title'"), (1, "field 'authors'"), (2, "field 'abstract'")]
+    assert all("U+FFFD" in issue.message and issue.severity == "warning" for issue in result.issues)
+    assert str(result.issues[0]).startswith(f"{path}:1: warning:")
+
+
+def test_utf8_with_a_few_bad_bytes_keeps_its_text(tmp_path):
+    path = tmp_path / "mostly-utf8.txt"
+    path.write_bytes(f"Über Modelle \xff\n{_abstract(1)} Größe {'x ' * 100}\n".encode().replace(b"\xc3\xbf", b"\xff"))
+    result = parse_corpus([path])
+    assert [p.title for p in result.papers] == ["Über Modelle \ufffd"]
+    assert "Größe" in result.papers[0].abstract
+    assert result.issues[0].line == 1 and "replaced with U+FFFD" in result.issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "reason"),
+    [
+        ("1984", _abstract(1), "title has no letters"),
+        ("?!?", _abstract(1), "title has no letters"),
+        ("\ufffd\ufffd\ufffd\ufffd ab", _abstract(1), "title is mostly undecodable"),
+        ("Short Abstract", "Works.", "abstract has 5 letters"),
+        ("Numbers", "1 2 3 4 5 6 7 8 9 0 " * 20 + "and some words here", "abstract has 16 letters"),
+        ("Symbols", "%$#@! ~~ " * 30 + "a real sentence about models and data that is long", "abstract is not text"),
+        ("Garbage", "\ufffd" * 10 + " " + _abstract(1).replace(" ", "\ufffd"), "abstract is mostly undecodable"),
+    ],
+)
+def test_implausible_records_are_never_stored(tmp_path, title, abstract, reason):
+    path = _jsonl(
+        tmp_path / "p.jsonl", [{"title": "Good", "abstract": _abstract(0)}, {"title": title, "abstract": abstract}]
+    )
+    result = parse_corpus([path])
+    assert [p.title for p in result.papers] == ["Good"]
+    [issue] = result.issues
+    assert str(issue).startswith(f"{path}:2: warning: {reason}") and issue.message.endswith("record skipped")
+
+
+def test_implausible_listing_record_is_skipped(tmp_path):
+    path = tmp_path / "listing.txt"
+    path.write_text(f"2024\n{_abstract(1) * 3}\nA Real Title\n{_abstract(2) * 3}\n")
+    result = parse_corpus([path])
+    assert [p.title for p in result.papers] == ["A Real Title"]
+    assert [(i.line, i.message) for i in result.issues] == [(1, "title has no letters; record skipped")]
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [(True, "a boolean"), ({"text": "x"}, "an object"), (["a", "b"], "a list"), (42, "a number"), (1.5, "a number")],
+)
+@pytest.mark.parametrize("field_name", ["abstract", "title"])
+def test_wrong_types_in_title_or_abstract_reject_the_record(tmp_path, value, name, field_name):
+    record = {"title": "Typed", "abstract": _abstract(1), field_name: value}
+    path = _jsonl(tmp_path / "types.jsonl", [{"title": "Good", "abstract": _abstract(0)}, record])
+    result = parse_corpus([path])
+    assert [p.title for p in result.papers] == ["Good"]
+    [issue] = result.issues
+    assert str(issue) == f"{path}:2: warning: field {field_name!r} must be a string, got {name}; record skipped"
+
+
+def test_wrong_types_in_optional_fields_drop_the_field_and_keep_the_record(tmp_path):
+    rows = [
+        {"title": "One", "abstract": _abstract(1), "year": {"y": 2024}, "url": 5, "authors": "A. Author"},
+        {"title": "Two", "abstract": _abstract(2), "authors": ["A", 1], "id": True, "year": "2023", "url": None},
+        {"title": "Three", "abstract": _abstract(3), "year": 2022, "id": 7, "authors": ["B", "C"]},
+    ]
+    result = parse_corpus([_jsonl(tmp_path / "optional.jsonl", rows)])
+    assert [(p.title, p.year, p.url, p.authors, p.external_id) for p in result.papers] == [
+        ("One", "", "", "A. Author", ""),
+        ("Two", "2023", "", "", ""),
+        ("Three", "2022", "", "B, C", "7"),
+    ]
+    assert [(i.line, i.message) for i in result.issues] == [
+        (1, "field 'url' must be a string, got a number; field ignored"),
+        (1, "field 'year' must be a string or an integer, got an object; field ignored"),
+        (2, "field 'authors' must be a string or a list of strings, got a list; field ignored"),
+        (2, "field 'id' must be a string or an integer, got a boolean; field ignored"),
+    ]
+
+
+def test_problem_reports_are_bounded_per_file(tmp_path):
+    rows = [{"title": f"Paper {n}", "abstract": _abstract(n)} for n in range(70)]
+    rows += ["{broken"] * 25 + [{"title": "x"}] * 5 + [{"title": "T", "abstract": True}] * 3
+    path = _jsonl(tmp_path / "some-bad.jsonl", rows)
+    result = parse_corpus([path])
+    assert len(result.papers) == 70
+    assert [i.line for i in result.issues[:20]] == list(range(71, 91))
+    assert [str(i) for i in result.issues[20:]] == [
+        f"{path}: warning: ... and 5 more: invalid JSON",
+        f"{path}: warning: ... and 5 more: missing field",
+        f"{path}: warning: ... and 3 more: wrong field type",
+    ]
+
+
+def test_a_file_of_mostly_invalid_lines_is_rejected_whole(tmp_path):
+    rows = [{"title": f"Paper {n}", "abstract": _abstract(n)} for n in range(10)] + ["not json"] * 50_000
+    path = _jsonl(tmp_path / "junk.jsonl", rows)
+    result = parse_corpus([path])
+    assert result.papers == []
+    assert [str(i) for i in result.issues] == [
+        f"{path}: error: 99% of 50,010 lines are not valid records (most often: invalid JSON, first at line 11); "
+        "nothing was read from it",
+    ]
+
+
+def test_few_lines_are_not_judged_as_a_whole(tmp_path):
+    rows = [{"title": "Only Good One", "abstract": _abstract(1)}] + ["junk"] * 18
+    result = parse_corpus([_jsonl(tmp_path / "small.jsonl", rows)])
+    assert [p.title for p in result.papers] == ["Only Good One"]
+    assert len(result.issues) == 18 and all(i.severity == "warning" for i in result.issues)
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl", ".csv"])
+def test_random_bytes_are_rejected_with_one_error(tmp_path, suffix):
+    rng = random.Random(5)
+    path = tmp_path / f"random{suffix}"
+    path.write_bytes(bytes(b for b in rng.randbytes(200_000) if b))  # no NUL byte: control bytes tell
+    result = parse_corpus([path])
+    assert result.papers == []
+    [issue] = result.issues
+    assert issue.severity == "error" and "binary" in issue.message
+
+
+def test_non_utf8_text_in_another_encoding_is_not_stored_as_mojibake(tmp_path):
+    path = tmp_path / "cp1251.txt"
+    path.write_bytes(f"Обучение сетей\n{'Мы обучаем нейронные сети на данных. ' * 8}\n".encode("cp1251"))
+    result = parse_corpus([path])
+    assert result.papers == [] and "another encoding" in result.issues[0].message
+
+
+def test_utf16_file_is_decoded(tmp_path):
+    path = tmp_path / "utf16.txt"
+    path.write_text(f"Wide Title\n{_abstract(1) * 3}\n", encoding="utf-16")
+    assert [p.title for p in parse_corpus([path]).papers] == ["Wide Title"]
+
+
+def test_line_separators_inside_json_strings_do_not_split_records(tmp_path):
+    path = tmp_path / "sep.jsonl"
+    path.write_text(
+        json.dumps({"title": "Sep\u2028Title", "abstract": _abstract(1) + "\x0c"}, ensure_ascii=False) + "\n"
+    )
+    result = parse_corpus([path])
+    assert [p.title for p in result.papers] == ["Sep Title"] and result.issues == []
+
+
+def test_paths_that_cannot_be_read_are_errors(tmp_path):
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    (tmp_path / "empty-dir").mkdir()
+    (tmp_path / "empty-dir" / "notes.pdf").write_text("not a corpus file")
+    result = parse_corpus([tmp_path / "nope", fifo, "/dev/null", tmp_path / "empty-dir"])
+    assert result.papers == []
+    assert [(Path(i.path).name, i.severity, i.message) for i in result.issues] == [
+        ("nope", "error", "no such file or directory"),
+        ("pipe.jsonl", "error", "a FIFO, not a corpus file; skipped"),
+        ("null", "error", "a character device, not a corpus file; skipped"),
+        ("empty-dir", "error", "directory holds no corpus file (.csv, .jsonl, .md, .txt)"),
+    ]
+
+
+def test_empty_input_is_an_error_for_the_run(tmp_path):
+    (tmp_path / "empty.jsonl").write_text("")
+    result = parse_corpus([tmp_path])
+    assert result.papers == []
+    assert [(i.path, i.severity) for i in result.issues] == [
+        (str(tmp_path / "empty.jsonl"), "warning"),
+        ("(corpus)", "error"),
+    ]
+
+
+def test_undecodable_file_names_are_shown_escaped(tmp_path):
+    path = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.jsonl"))
+    _jsonl(path, [{"title": "Named", "abstract": _abstract(1)}])
+    [paper] = parse_corpus([tmp_path]).papers
+    assert paper.source.endswith("caf\\xe9.jsonl")
+    paper.source.encode("utf-8")
+
+
+# --- the real `rag` command ---------------------------------------------------------------
+
+
+def _rag(index: Path, *args: str | bytes) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RAG_DATA_DIR": str(index)}
+    rag_bin = os.path.join(os.path.dirname(sys.executable), "rag")
+    return subprocess.run(
+        [rag_bin, *args], check=False, capture_output=True, text=True, errors="replace", env=env, timeout=300
+    )
+
+
+def test_cli_ingest_of_nothing_readable_exits_2(tmp_path):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    (tmp_path / "empty").mkdir()
+    for target in (tmp_path / "nope", fifo, "/dev/null", tmp_path / "empty"):
+        done = _rag(tmp_path / "index", "ingest", str(target))
+        assert done.returncode == 2, (target, done.stderr)
+        assert ": error: " in done.stderr and "Traceback" not in done.stderr
+    done = _rag(tmp_path / "index", "ingest", "--json", str(tmp_path / "nope"))
+    assert done.returncode == 2 and json.loads(done.stdout)["issues"] == [
+        f"{tmp_path / 'nope'}: error: no such file or directory"
+    ]
+
+
+@pytest.mark.parametrize("command", [["ask"], ["search"], ["summarize"], ["search", "--source"]])
+def test_cli_argument_that_is_not_utf8_is_an_error_not_a_traceback(tmp_path, command):
+    args = [*command, b"caf\xff"] if command[-1] != "--source" else ["search", "fine", "--source", b"\xff.txt"]
+    done = _rag(tmp_path / "index", *args)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: argument ") and "byte 0xff" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_ingest_stores_good_records_and_exits_2_on_an_error(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = [
+        {"title": "Sparse Attention \ud800 for Long Documents", "abstract": _abstract(1) * 2},
+        {"title": "Mixture of Experts Routing", "abstract": _abstract(2) * 2},
+        {"title": "Bad Type", "abstract": True},
+    ]
+    (corpus / "good.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    (corpus / "blob.txt").write_bytes(random.Random(3).randbytes(50_000))
+    done = _rag(tmp_path / "index", "ingest", "--json", str(corpus))
+    assert done.returncode == 2, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["papers"], report["added"]) == (2, 2)
+    assert any(issue.endswith("binary file (NUL bytes), not a text corpus; skipped") for issue in report["issues"])
+    assert any(":1: warning: field 'title'" in issue for issue in report["issues"])
+    assert any(":3: warning: field 'abstract' must be a string, got a boolean" in i for i in report["issues"])
+    assert "Traceback" not in done.stderr
+    again = _rag(tmp_path / "index", "ingest", str(corpus / "good.jsonl"))
+    assert again.returncode == 0, again.stderr
+    assert "2 unchanged" in again.stdout
+
+
+def test_cli_ingest_of_a_huge_invalid_file_prints_one_line(tmp_path):
+    path = tmp_path / "junk.jsonl"
+    path.write_text('{"title": "x", broken\n' * 200_000)
+    done = _rag(tmp_path / "index", "ingest", "--json", str(path))
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["issues"] == [
+        f"{path}: error: 100% of 200,000 lines are not valid records (most often: invalid JSON, first at line 1); "
+        "nothing was read from it"
+    ]
+    assert done.stderr.count("\n") <= 3, done.stderr[-2000:]
