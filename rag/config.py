@@ -34,10 +34,8 @@ class StoreSettings:
     collection: str = "papers"
     # When set (e.g. http://127.0.0.1:8000) a Chroma server is used instead of the embedded store.
     chroma_url: str = ""
-    # HNSW for the chunk collection. Chroma's default ef_search (100 candidates, fewer on small
-    # collections) made dense top-40 results differ between processes on the seed index (T-JEPA
-    # missing in 1 run of 3); exploring 200 makes them stable. Construction values as pgvector/hnswlib's
-    # quality presets; they apply to new indexes.
+    # HNSW for the chunk collection. With Chroma's default ef_search (100) dense top-40 results on the
+    # seed index differed between processes (T-JEPA missing in 1 run of 3); construction values apply to new indexes.
     hnsw_ef_search: int = 200
     hnsw_ef_construction: int = 200
     hnsw_max_neighbors: int = 32
