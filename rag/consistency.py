@@ -29,11 +29,13 @@ class CheckReport:
     incomplete: list[str] = field(default_factory=list)
     # Built before the manifest existed: the manifest is written from the chunks.
     legacy: bool = False
+    # Chunks BM25 would index (the snapshot's) that differ from the committed chunks in Chroma.
+    bm25_mismatch: int = 0
     repaired: bool = False
 
     @property
     def consistent(self) -> bool:
-        return not (self.stray_chunks or self.stray_sentences or self.incomplete or self.legacy)
+        return not (self.stray_chunks or self.stray_sentences or self.incomplete or self.legacy or self.bm25_mismatch)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "consistent": self.consistent}
@@ -48,6 +50,8 @@ class CheckReport:
             problems.append(f"{len(self.incomplete)} papers with missing entries ({', '.join(self.incomplete[:5])})")
         if self.legacy:
             problems.append("no manifest yet (index built by an older version)")
+        if self.bm25_mismatch:
+            problems.append(f"{self.bm25_mismatch} chunks differ between BM25 and Chroma")
         state = "repaired" if self.repaired else "run `rag check --repair` (or any `rag ingest`) to fix"
         return "inconsistent: " + "; ".join(problems) + f" - {state}"
 
@@ -58,7 +62,8 @@ def _entries(collection) -> list[tuple[str, str, str]]:
     return [(i, m["paper_id"], m["content_hash"]) for i, m in zip(found["ids"], found["metadatas"] or [], strict=True)]
 
 
-def check_index(store: PaperStore, repair: bool = False) -> CheckReport:
+def check_index(store: PaperStore, repair: bool = False, lexical: bool = False) -> CheckReport:
+    """``lexical``: also build the BM25 snapshot and compare its chunks with Chroma's (slower)."""
     legacy = store.manifest.count() == 0 and store.chunks.count() > 0
     committed = store.committed()
     chunks, sentences = _entries(store.chunks), _entries(store.sentences)
@@ -81,6 +86,12 @@ def check_index(store: PaperStore, repair: bool = False) -> CheckReport:
     report.papers = len(committed) - len(incomplete)
     report.chunks = len(chunks) - len(stray_chunks)
     report.sentences = len(sentences) - len(stray_sentences)
+    if lexical and committed and not legacy:
+        from rag.snapshot import IndexSnapshot
+
+        committed_ids = {i for i, pid, h in chunks if pid in committed and committed[pid].content_hash == h}
+        indexed = {node.node_id for node in IndexSnapshot(store, store.generation()).nodes}
+        report.bm25_mismatch = len(committed_ids ^ indexed)
     if repair and not report.consistent:
         _repair(store, committed, stray_chunks, stray_sentences, incomplete, legacy)
         report.repaired = True

@@ -60,12 +60,11 @@ MIN_LINES_TO_JUDGE = 20
 CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])
 MAX_CONTROL_BYTE_FRACTION = 0.05
 BINARY_SNIFF_BYTES = 65_536
-# A file that is not UTF-8: when its invalid sequences are at most this share of its non-ASCII
-# bytes, it is UTF-8 with a few bad bytes (replaced); otherwise it is read as cp1252, unless
-# more than this fraction of its bytes are non-ASCII (cp1252 text has a few per cent; random
-# bytes half): then it is binary or in another encoding and rejected.
+# A file that is not UTF-8: with at least as many valid non-ASCII characters as invalid
+# sequences, it is UTF-8 with a few bad bytes (replaced by U+FFFD); otherwise it is read as
+# cp1252, unless more than this fraction of its bytes are non-ASCII (cp1252 text has a few per
+# cent, random bytes half): then it is binary or in another encoding, and rejected.
 HIGH_BYTES = bytes(range(128, 256))
-MAX_INVALID_UTF8_SHARE = 0.1
 MAX_CP1252_HIGH_BYTE_FRACTION = 0.3
 
 MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -289,12 +288,13 @@ def _decode(raw: bytes, problems: _Problems) -> str | None:
         where = f"0x{raw[exc.start]:02x} at line {line}"
         text = raw.decode("utf-8-sig", errors="replace")
         invalid = text.count("\ufffd") - raw.count("\ufffd".encode())
-        high = len(raw) - len(raw.translate(None, HIGH_BYTES))
-        if invalid <= MAX_INVALID_UTF8_SHARE * high:  # UTF-8 with a few bad bytes
+        decoded = len(text) - len(text.encode("ascii", "ignore")) - invalid  # valid non-ASCII characters
+        if decoded >= invalid:  # UTF-8 with a few bad bytes (cp1252 text has hardly a valid sequence)
             problems.add(
                 line, "not UTF-8", f"{invalid:,} invalid UTF-8 byte sequence(s), first {where}; replaced with U+FFFD"
             )
             return text
+        high = len(raw) - len(raw.translate(None, HIGH_BYTES))
         if high > MAX_CP1252_HIGH_BYTE_FRACTION * len(raw):
             problems.add(
                 0,

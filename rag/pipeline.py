@@ -180,9 +180,9 @@ def check(*, repair: bool = False, settings: Settings | None = None) -> CheckRep
 
     engine = get_engine(settings)
     if not repair:
-        return check_index(engine.store)
+        return check_index(engine.store, lexical=True)
     with ingest_lock(engine.settings):
-        return check_index(engine.store, repair=True)
+        return check_index(engine.store, repair=True, lexical=True)
 
 
 def list_papers(settings: Settings | None = None) -> list[Paper]:
