@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.store import StoredSentence
-from rag.text import contains_phrase, content_terms, key_phrases, sentence_score
+from rag.text import contains_phrase, content_terms, key_phrases, sentence_score, topic_terms
 from rag.types import Hit
 
 # A sentence that says what the paper does ("we propose", "this paper"), and one that sets it against others.
@@ -72,9 +72,14 @@ def score_candidates(
 
 
 def topic_phrase(topic: str, idf: dict[str, float], unseen: float) -> tuple[str, ...]:
-    """The topic's most specific multi-word phrase (by IDF), or () for a one-word topic."""
+    """The topic when it is itself a short phrase ("post-training quantization"), else ().
+
+    A question ("How can networks be trained with very large batch sizes ...?") is not a
+    phrase to match; its words are weighed by the coverage rule instead."""
     phrases = key_phrases(topic)
-    return max(phrases, key=lambda p: sum(idf.get(t, unseen) for t in p)) if phrases else ()
+    if len(phrases) != 1 or len(phrases[0]) > 4 or len(phrases[0]) < len(topic_terms(topic)):
+        return ()
+    return phrases[0]
 
 
 def phrase_filter(candidates: list[Candidate], phrase: tuple[str, ...]) -> list[Candidate]:

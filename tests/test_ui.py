@@ -361,3 +361,14 @@ def test_api_unknown_paper_is_404_and_openapi_is_served(app_url):
     assert httpx.get(f"{app_url}/api/papers/no-such-paper").status_code == 404
     schema = httpx.get(f"{app_url}/openapi.json").json()
     assert {"/api/ask", "/api/search", "/api/health"} <= set(schema["paths"])
+
+
+def test_markdown_images_in_questions_are_shown_as_text_and_never_fetched(page):
+    """`![x](url)` in a question must not make the browser load anything (a tracking pixel)."""
+    image = "http://127.0.0.1:9/tracker.png"
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url) if "tracker" in request.url else None)
+    ask(page, f"What explains grokking? ![x]({image})")
+    assert page.locator("#chat img[src*='tracker']").count() == 0
+    assert fetched == []
+    assert page.locator("#chat").get_by_text(f"![x]({image})").count() >= 1

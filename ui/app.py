@@ -45,6 +45,17 @@ def answer_modes(settings: Settings) -> tuple[list[str], str]:
     return ["extractive"], "extractive"
 
 
+def shown_error(exc: Exception, settings: Settings) -> str | None:
+    """A failure as HTML for the page: the library's message, or which server behind the app
+    cannot be reached (a Chroma server gone mid-request). None for anything else: a bug."""
+    if isinstance(exc, RagError):
+        return render.render_error(exc)
+    from ui.server import unreachable_message
+
+    message = unreachable_message(exc, settings)
+    return render.render_error(RagError(message)) if message else None
+
+
 def respond(
     settings: Settings, message: str, chat: list, turns: list[Message], mode: str, k: float, answer_mode: str
 ) -> Iterator[tuple]:
@@ -69,8 +80,11 @@ def respond(
                 yield chat, "", gr.skip(), turns
             else:
                 answer = event.answer
-    except RagError as exc:
-        chat[-1] = {"role": "assistant", "content": render.render_error(exc)}
+    except Exception as exc:
+        error = shown_error(exc, settings)
+        if error is None:
+            raise
+        chat[-1] = {"role": "assistant", "content": error}
         yield chat, "", gr.skip(), turns
         return
     chat[-1] = {"role": "assistant", "content": render.render_answer(answer, mode)}
@@ -83,8 +97,11 @@ def browse(settings: Settings, query: str, mode: str) -> tuple[list[list[str]], 
     query = (query or "").strip()
     try:
         items = rag.search(query, k=50, mode=mode, settings=settings) if query else rag.list_papers(settings)
-    except RagError as exc:
-        return [], [], render.render_error(exc)
+    except Exception as exc:
+        error = shown_error(exc, settings)
+        if error is None:
+            raise
+        return [], [], error
     count = f"{len(items)} papers" + (f" matching “{render.escape(query)}”, best first" if query else ", by title")
     return render.paper_rows(items), [item.paper_id for item in items], f'<p class="meta">{count}</p>'
 
@@ -99,8 +116,11 @@ def show_paper(settings: Settings, ids: list[str], selected: gr.SelectData) -> s
 def corpus_status(settings: Settings) -> str:
     try:
         return render.render_status(rag.status(settings), describe_llm(settings))
-    except RagError as exc:
-        return render.render_error(exc)
+    except Exception as exc:
+        error = shown_error(exc, settings)
+        if error is None:
+            raise
+        return error
 
 
 def ask_tab(settings: Settings) -> None:
@@ -117,6 +137,10 @@ def ask_tab(settings: Settings) -> None:
                 examples=[{"text": q} for q in EXAMPLES],
                 placeholder="**Ask a question about the indexed papers**, or start with an example.",
                 feedback_options=None,
+                # Messages are HTML made by ui.render, every piece of user, corpus and model text
+                # escaped. Markdown would still turn `![x](http://...)` in that text into an <img>
+                # the browser fetches (a tracking pixel), so it is not rendered at all.
+                render_markdown=False,
             )
             with gr.Row(elem_id="ask-row"):
                 box = gr.Textbox(
@@ -201,8 +225,11 @@ def summarize(settings: Settings, topic: str, max_papers: float, answer_mode: st
         return '<p class="meta">Enter a topic, e.g. “grokking” or “post-training quantization”.</p>', None
     try:
         summary = rag.summarize(topic, max_papers=int(max_papers), answer_mode=answer_mode, settings=settings)
-    except RagError as exc:
-        return render.render_error(exc), None
+    except Exception as exc:
+        error = shown_error(exc, settings)
+        if error is None:
+            raise
+        return error, None
     slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:60] or "summary"
     path = Path(tempfile.mkdtemp(prefix="rag-summary-")) / f"summary-{slug}.md"
     path.write_text(summary.to_markdown(), encoding="utf-8")
