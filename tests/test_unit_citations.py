@@ -146,11 +146,11 @@ class FakeChat:
         self.reply = reply
         self.calls = 0
 
-    def complete(self, messages):
+    def complete(self, messages, deadline=None):
         self.calls += 1
         return self.reply
 
-    def stream(self, messages):
+    def stream(self, messages, deadline=None):
         self.calls += 1
         yield from re.findall(r"\S+\s*", self.reply)
 

@@ -73,7 +73,10 @@ class FakeCompletions:
         if self.error is not None:
             raise self.error
         if kwargs.get("stream"):
-            return iter([SimpleNamespace(choices=[]), *(chunk(piece) for piece in (self.text or "").split(" "))])
+            pieces = [chunk(piece) for piece in (self.text or "").split(" ")]
+            # A complete stream ends with a finish_reason (a cut one does not, and is an error).
+            done = SimpleNamespace(choices=[SimpleNamespace(delta=SimpleNamespace(content=None), finish_reason="stop")])
+            return iter([SimpleNamespace(choices=[]), *pieces, done])
         message = SimpleNamespace(content=self.text)
         return SimpleNamespace(choices=[SimpleNamespace(message=message)] if self.text is not None else [])
 
