@@ -261,6 +261,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not _from_the_store(exc):
+            raise
+        # A Chroma server that went away mid-run, or a damaged chroma.sqlite3: one line, not a traceback.
+        settings = rag.load_settings()
+        where = settings.store.chroma_url or settings.chroma_path
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        print(f"error: the Chroma store at {where} failed: {reason}", file=sys.stderr)
+        return 2
+
+
+def _from_the_store(exc: BaseException) -> bool:
+    """Errors raised by Chroma, its HTTP client or its SQLite file."""
+    module = type(exc).__module__
+    return module.startswith(("chromadb", "httpx", "httpcore", "sqlite3")) or isinstance(exc, ConnectionError)
 
 
 if __name__ == "__main__":

@@ -195,3 +195,13 @@ def test_prune_refuses_input_that_would_empty_the_index(corpus, baseline, env_fo
     assert "not pruning" in done.stderr or "error" in done.stderr
     state = _state(env)
     assert sorted(title for _, title, _ in state["papers"]) == sorted(corpus.v1)
+
+
+def test_a_damaged_index_file_gets_one_error_line_not_a_traceback(baseline, env_for):
+    env = _fresh(baseline, env_for("damaged"))
+    (Path(env["RAG_DATA_DIR"]) / "chroma" / "chroma.sqlite3").write_bytes(b"not a database" * 100)
+    for args in (("status",), ("check",), ("ask", "What is grokking?")):
+        done = _rag(env, *args)
+        assert done.returncode == 2, (args, done.stderr[-500:])
+        assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
