@@ -8,6 +8,9 @@ that ends without a ``finish_reason`` was cut off and is an error. Failures beco
 :class:`LLMError` with a message a user can act on; the key is never part of any message.
 Complete responses are cached on disk by (model, messages, options) so a re-run evaluation
 does not pay twice.
+
+The budget (:class:`Deadline`) and the retry pauses live in :mod:`rag.llm_deadline`; they are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -15,36 +18,37 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
-import random
 import re
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from rag.config import LLMSettings, Settings
 from rag.errors import ConfigError, LLMError
+from rag.llm_deadline import (
+    INITIAL_RETRY_PAUSE,
+    MAX_RETRY_AFTER,
+    MAX_RETRY_PAUSE,
+    Deadline,
+    DeadlinePassed,
+    retry_pause,
+)
+
+__all__ = [
+    "INITIAL_RETRY_PAUSE",
+    "MAX_RETRY_AFTER",
+    "MAX_RETRY_PAUSE",
+    "OPENAI_URL",
+    "ChatClient",
+    "Deadline",
+    "DeadlinePassed",
+    "describe_llm",
+    "llm_configured",
+    "public_url",
+    "resolve_base_url",
+]
 
 OPENAI_URL = "https://api.openai.com/v1"
-# Retry pauses, as the openai client's own: 0.5 s doubling up to 8 s, a Retry-After up to 60 s.
-INITIAL_RETRY_PAUSE = 0.5
-MAX_RETRY_PAUSE = 8.0
-MAX_RETRY_AFTER = 60.0
-
-
-class Deadline:
-    """The time one answer may take: every LLM call made for it must end by ``end``."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-
-    def remaining(self) -> float:
-        return self.end - time.monotonic()
-
-
-class DeadlinePassed(Exception):
-    """Internal: the deadline passed before the call finished (becomes an LLMError)."""
 
 
 def llm_configured(settings: Settings) -> bool:
@@ -172,7 +176,7 @@ class ChatClient:
                     **options,
                 )
             except (openai.APIConnectionError, openai.APIStatusError) as exc:
-                pause = _retry_pause(exc, attempt)
+                pause = retry_pause(exc, attempt)
                 if attempt >= self.retries or pause is None or pause >= deadline.remaining():
                     raise
                 if stop.wait(pause):
@@ -284,21 +288,3 @@ class ChatClient:
         if not text.strip():
             raise LLMError(f"the LLM server at {public_url(self.base_url)} returned an empty answer")
         self._store(messages, text)
-
-
-def _retry_pause(exc: Exception, attempt: int) -> float | None:
-    """Seconds to wait before retrying ``exc`` (as the openai client would), or None: not worth a retry."""
-    import openai
-
-    if isinstance(exc, openai.APIStatusError):
-        headers = exc.response.headers
-        should = headers.get("x-should-retry")
-        if should == "false" or (should != "true" and exc.status_code not in (408, 409, 429) and exc.status_code < 500):
-            return None
-        try:
-            after = float(headers.get("retry-after", ""))
-            if 0 <= after <= MAX_RETRY_AFTER:
-                return after
-        except ValueError:
-            pass
-    return min(INITIAL_RETRY_PAUSE * 2**attempt, MAX_RETRY_PAUSE) * (1 - 0.25 * random.random())
