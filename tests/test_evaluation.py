@@ -208,12 +208,13 @@ def test_question_set_meets_the_required_mix():
     assert shapes.count("list") + shapes.count("compare") >= 10
     assert kinds.count("unanswerable") >= 12 + 15
     assert sum(1 for q in questions if q.shape == "followup" and q.history) >= 5
-    # every question is in a split, and each kind is split about in half
+    # every question is in a split, and the test split holds a real share of each kind (the
+    # later x01-x40 questions went to dev only, to check generalization before test was read)
     assert all(q.split in ("dev", "test") for q in questions)
     for kind in ("factoid", "synthesis", "unanswerable"):
         dev = sum(1 for q in questions if q.kind == kind and q.split == "dev")
         test = sum(1 for q in questions if q.kind == kind and q.split == "test")
-        assert abs(dev - test) <= 0.1 * (dev + test) + 1, kind
+        assert test >= 0.3 * (dev + test) and dev >= test, kind
 
 
 def test_rag_eval_end_to_end_writes_report_json_and_plots(full_settings, tmp_path):
