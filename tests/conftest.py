@@ -93,6 +93,19 @@ def small_corpus(tmp_path, seed_papers) -> Path:
     return write_jsonl(tmp_path / "corpus" / "papers.jsonl", wanted + others)
 
 
+@pytest.fixture(scope="session")
+def small_index(tmp_path_factory, seed_papers) -> rag.Settings:
+    """Twelve real papers (grokking and GaLore among them), ingested once per session; tests only read
+    it (and add LLM cache entries)."""
+    wanted = [p for p in seed_papers if "rokking" in p.title or "GaLore" in p.title]
+    others = [p for p in seed_papers if p not in wanted][:7]
+    root = tmp_path_factory.mktemp("small-index")
+    corpus = write_jsonl(root / "papers.jsonl", wanted + others)
+    settings = rag.load_settings(data_dir=str(root / "index"), corpus_paths=(str(corpus),))
+    rag.ingest(settings=settings)
+    return settings
+
+
 @pytest.fixture
 def small_settings(tmp_path, small_corpus) -> rag.Settings:
     return rag.load_settings(data_dir=str(tmp_path / "index"), corpus_paths=(str(small_corpus),))

@@ -22,22 +22,10 @@ from fastapi.testclient import TestClient
 
 import rag
 import ui.server
-from tests.conftest import free_port, running_server, write_jsonl
+from tests.conftest import free_port, running_server
 from ui.server import HeaderTimeoutH11, create_app
 
 LIMIT = ui.server.MAX_BODY_BYTES
-
-
-@pytest.fixture(scope="module")
-def small_index(tmp_path_factory, seed_papers) -> rag.Settings:
-    """Twelve real papers (grokking and GaLore among them), ingested once for the module."""
-    wanted = [p for p in seed_papers if "rokking" in p.title or "GaLore" in p.title]
-    others = [p for p in seed_papers if p not in wanted][:7]
-    root = tmp_path_factory.mktemp("api-limits")
-    corpus = write_jsonl(root / "papers.jsonl", wanted + others)
-    settings = rag.load_settings(data_dir=str(root / "index"), corpus_paths=(str(corpus),))
-    rag.ingest(settings=settings)
-    return settings
 
 
 @pytest.fixture(scope="module")

@@ -17,25 +17,12 @@ from rag.chunking import split_sentences
 from rag.citations import check_answer
 from rag.config import Settings
 from rag.generation import verified_answer
-from tests.conftest import write_jsonl
 from tests.fakes import GALORE, GROKKING, FakeEmbedding, hit_for, stored_sentences
 from tests.openai_server import Reply
 
 QUESTION = "How does GaLore reduce memory?"
 TIMEOUT = 3.0
 DRIP = "GaLore projects gradients into a low-rank subspace and so saves optimizer memory [1]."
-
-
-@pytest.fixture(scope="module")
-def small_index(tmp_path_factory, seed_papers) -> rag.Settings:
-    """Twelve real papers (grokking and GaLore among them), ingested once for the module."""
-    wanted = [p for p in seed_papers if "rokking" in p.title or "GaLore" in p.title]
-    others = [p for p in seed_papers if p not in wanted][:7]
-    root = tmp_path_factory.mktemp("llm-limits")
-    corpus = write_jsonl(root / "papers.jsonl", wanted + others)
-    settings = rag.load_settings(data_dir=str(root / "index"), corpus_paths=(str(corpus),))
-    rag.ingest(settings=settings)
-    return settings
 
 
 @pytest.fixture
