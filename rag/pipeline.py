@@ -173,16 +173,17 @@ def summarize(
     return build_summary(engine, topic, choose_answerer(engine, answer_mode), settings)
 
 
-def check(*, repair: bool = False, settings: Settings | None = None) -> CheckReport:
-    """Whether the index is consistent (see rag.consistency); ``repair`` fixes what a crash left."""
+def check(*, repair: bool = False, lexical: bool = True, settings: Settings | None = None) -> CheckReport:
+    """Whether the index is consistent (see rag.consistency); ``repair`` fixes what a crash left.
+    ``lexical`` also rebuilds BM25's view to compare it with Chroma's (loads llama-index)."""
     from rag.consistency import check_index
     from rag.locking import ingest_lock
 
     engine = get_engine(settings)
     if not repair:
-        return check_index(engine.store, lexical=True)
+        return check_index(engine.store, lexical=lexical)
     with ingest_lock(engine.settings):
-        return check_index(engine.store, repair=True, lexical=True)
+        return check_index(engine.store, repair=True, lexical=lexical)
 
 
 def list_papers(settings: Settings | None = None) -> list[Paper]:

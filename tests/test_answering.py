@@ -110,3 +110,11 @@ def test_cli_reports_errors_without_a_traceback(full_settings):
     result = _rag(full_settings, "search", "   ")
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+
+
+def test_cli_output_cut_short_by_the_reader_is_not_an_error(full_settings):
+    rag_bin = os.path.join(os.path.dirname(sys.executable), "rag")
+    env = {**os.environ, "RAG_DATA_DIR": full_settings.store.data_dir}
+    pipeline = f"'{rag_bin}' search 'grokking' -k 20 --json | head -c 10 >/dev/null"
+    done = subprocess.run(["sh", "-c", pipeline], env=env, capture_output=True, text=True, check=False, timeout=120)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 STATE = """
-import json, rag
+import json, sys, rag
 settings = rag.load_settings()
 papers = rag.list_papers(settings)
-print(json.dumps({"papers": [[p.paper_id, p.title, p.abstract] for p in papers],
-                  "check": rag.check(settings=settings).to_dict()}))
+check = rag.check(settings=settings, lexical=sys.argv[1] == "lexical").to_dict()
+print(json.dumps({"papers": [[p.paper_id, p.title, p.abstract] for p in papers], "check": check}))
 """
 
 
@@ -38,8 +38,11 @@ def _rag(
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def _state(env: dict[str, str]) -> dict:
-    done = subprocess.run([sys.executable, "-c", STATE], env=env, capture_output=True, text=True, check=False)
+def _state(env: dict[str, str], lexical: bool = False) -> dict:
+    """What a reader sees; ``lexical`` also checks BM25 against Chroma (slower: loads llama-index)."""
+    mode = "lexical" if lexical else "plain"
+    command = [sys.executable, "-c", STATE, mode]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
 
@@ -131,7 +134,7 @@ def test_kill_at_every_write_boundary_loses_nothing(corpus, baseline, env_for, t
         _assert_whole_versions(_state(env), corpus)
         again = _rag(env, "ingest", "--prune", str(corpus.v2_path))
         assert again.returncode == 0, (step, again.stderr)
-        _assert_final(_state(env), corpus)
+        _assert_final(_state(env, lexical=True), corpus)
 
 
 def _fresh(baseline: Path, env: dict[str, str]) -> dict[str, str]:
@@ -155,7 +158,7 @@ def test_random_kills_then_repair(corpus, baseline, env_for):
         _assert_whole_versions(_state(env), corpus)
         assert _rag(env, "check", "--repair").returncode in (0, 1)
         assert _rag(env, "ingest", "--prune", str(corpus.v2_path)).returncode == 0
-        _assert_final(_state(env), corpus)
+        _assert_final(_state(env, lexical=True), corpus)
 
 
 def test_concurrent_conflicting_ingests_both_complete_and_agree(corpus, env_for):
