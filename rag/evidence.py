@@ -20,8 +20,7 @@ from rag.focus import NUMBER, Focus, analyze, asked_terms
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
-from rag.summary_select import coverage
-from rag.text import content_terms, sentence_score
+from rag.text import content_terms, coverage, sentence_score
 from rag.types import Hit, RetrievalMode
 
 # What a definition says ("we propose X, a ...", "X is a ...") and how a mechanism is told ("by projecting").

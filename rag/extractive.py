@@ -1,8 +1,9 @@
 """The embedded default answerer: grounded, extractive answers with [n] citations.
 
 No generative model is involved. The answer is made only of sentences copied from the
-retrieved abstracts, each followed by the number of the paper it came from. When the
-evidence is weak the answer abstains instead of quoting loosely related text.
+retrieved abstracts, each introduced by the short name and number of the paper it came
+from; the layout follows the question (a passage, or one line per paper). When the papers
+do not answer, it abstains and says what is missing instead of quoting loosely related text.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import TYPE_CHECKING
 from rag.evidence import Evidence, ScoredSentence, mentions
 from rag.focus import asked_terms, resolve_followup, short_name, standalone_text
 from rag.prompts import NOT_IN_CORPUS
-from rag.summary_select import CONTRIBUTION, coverage
-from rag.text import content_terms
+from rag.summary_select import CONTRIBUTION
+from rag.text import content_terms, coverage
 from rag.types import Answer, AnswerSentence, AskEvent, Citation, Notice, Theme
 
 if TYPE_CHECKING:

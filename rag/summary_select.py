@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.store import StoredSentence
-from rag.text import contains_phrase, content_terms, key_phrases, sentence_score, topic_terms
+from rag.text import contains_phrase, content_terms, coverage, key_phrases, sentence_score, topic_terms
 from rag.types import Hit
 
 # A sentence that says what the paper does ("we propose", "this paper"), and one that sets it against others.
@@ -31,13 +31,6 @@ class Candidate:
     coverage: float
     relevance: float  # sentence_score of its best sentence
     best: StoredSentence
-
-
-def coverage(terms: set[str], paper_terms: set[str], idf: dict[str, float], unseen: float) -> float:
-    """Share of the topic's words in the paper, each weighted by its rarity in the corpus."""
-    weights = {t: idf.get(t, unseen) for t in terms}
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in paper_terms) / total if total else 0.0
 
 
 def score_candidates(

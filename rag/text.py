@@ -80,6 +80,13 @@ def topic_terms(topic: str) -> set[str]:
     return content_terms(" ".join(words)) or content_terms(topic)
 
 
+def coverage(terms: set[str], paper_terms: set[str], idf: dict[str, float], unseen: float) -> float:
+    """Share of the topic's words in the paper, each weighted by its rarity in the corpus."""
+    weights = {t: idf.get(t, unseen) for t in terms}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in paper_terms) / total if total else 0.0
+
+
 def lexical_overlap(query_terms: set[str], text: str) -> float:
     if not query_terms:
         return 0.0
