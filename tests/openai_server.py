@@ -8,6 +8,7 @@ dripped word by word, or a stream cut off before it finishes.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -125,3 +126,11 @@ class ScriptedServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def source_number(request: dict, title_start: str) -> int:
+    """The [n] the prompt of ``request`` gives the source whose title starts with ``title_start``."""
+    prompt = request["messages"][-1]["content"]
+    match = re.search(r'<source n="(\d+)">\nTitle: ' + re.escape(title_start), prompt)
+    assert match, f"{title_start!r} not among the sources"
+    return int(match.group(1))

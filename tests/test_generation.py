@@ -17,16 +17,9 @@ from rag.chunking import count_tokens
 from rag.errors import RagError
 from rag.prompts import SOURCES_HEADER, SYSTEM_PROMPT
 from tests.conftest import REPO
-from tests.openai_server import Reply
+from tests.openai_server import Reply, source_number
 
 GALORE = "GaLore: Memory-Efficient LLM Training by Gradient Low-Rank Projection"
-
-
-def source_number(request: dict, title_start: str) -> int:
-    prompt = request["messages"][-1]["content"]
-    match = re.search(r'<source n="(\d+)">\nTitle: ' + re.escape(title_start), prompt)
-    assert match, f"{title_start!r} not among the sources"
-    return int(match.group(1))
 
 
 def test_invalid_citation_is_removed_and_valid_ones_verified(server, llm_settings):

@@ -18,7 +18,7 @@ from rag.citations import check_answer
 from rag.config import Settings
 from rag.generation import verified_answer
 from tests.fakes import GALORE, GROKKING, FakeEmbedding, hit_for, stored_sentences
-from tests.openai_server import Reply
+from tests.openai_server import Reply, source_number
 
 QUESTION = "How does GaLore reduce memory?"
 TIMEOUT = 3.0
@@ -33,12 +33,6 @@ def settings(small_index, server) -> rag.Settings:
     # Warm the engine (Chroma, embedding model, BM25) so the timings below are the LLM's.
     assert rag.ask(QUESTION, answer_mode="extractive", settings=llm).citations
     return llm
-
-
-def source_number(request: dict, title_start: str) -> int:
-    match = re.search(r'<source n="(\d+)">\nTitle: ' + re.escape(title_start), request["messages"][-1]["content"])
-    assert match, f"{title_start!r} not among the sources"
-    return int(match.group(1))
 
 
 def fell_back(answer: rag.Answer) -> bool:
