@@ -16,15 +16,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.config import AnswerSettings
-from rag.focus import NUMBER, Focus, analyze, asked_terms
+from rag.focus import NUMBER, Focus, analyze, asked_terms, which_head
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
-from rag.text import content_terms, coverage, sentence_score
+from rag.text import content_terms, coverage, sentence_score, stopwords
 from rag.types import Hit, RetrievalMode
 
 # What a definition says ("we propose X, a ...", "X is a ...") and how a mechanism is told ("by projecting").
-DEFINES = re.compile(r"\b(we (propose|introduce|present|develop)|(is|are) an?|called|named|termed)\b", re.I)
+DEFINES = re.compile(
+    r"\b(we (propose|introduce|present|develop)|(is|are) an?|called|named|termed)\b|"
+    # "Our approach, T-JEPA, relies on ...": the name in apposition to what it is.
+    r"\b(our|the|this) (approach|method|model|framework|system|algorithm|technique|architecture), (?-i:[A-Z])",
+    re.I,
+)
 EXPLAINS = re.compile(
     r"\b((by|via|through|using) \w+ing|we (propose|introduce|present)|which (allows|enables|lets))\b", re.I
 )
@@ -33,8 +38,8 @@ NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 
 
 def mentions(text: str, name: str) -> bool:
-    """Whether ``text`` uses ``name`` as a word ("LoRA" in "adapting LoRA", not in "QLoRA")."""
-    return re.search(rf"(?<![\w-]){re.escape(name)}(?!\w)(?!-\w)", text, re.I) is not None
+    """Whether ``text`` uses ``name`` as a word ("LoRA" in "adapting LoRA", not in "QLoRA"), or its plural ("GUIs")."""
+    return re.search(rf"(?<![\w-]){re.escape(name)}s?(?!\w)(?!-\w)", text, re.I) is not None
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,15 @@ class Evidence:
 
     def title(self, paper_id: str) -> str:
         return next(h.title for h in self.hits if h.paper_id == paper_id)
+
+
+def names_answer(text: str, focus: Focus) -> bool:
+    """A sentence that introduces the answer to "which X": a proposal naming something
+    ("we propose the LoRA-LEGO framework") or the asked kind of thing ("... mechanism")."""
+    if not PROPOSAL.search(text):
+        return False
+    head = which_head(focus.question)
+    return NAME_IN_TEXT.search(text) is not None or (head != "" and re.search(rf"\b{head}", text, re.I) is not None)
 
 
 def shape_bonus(text: str, focus: Focus, settings: AnswerSettings) -> float:
@@ -202,14 +216,51 @@ FACT_KINDS = (
 )
 
 
-COUNTED = re.compile(r"\b(how many|number of)\s+([A-Za-z][\w-]*)", re.I)
+COUNTED = re.compile(r"\bhow many\s+", re.I)
+# Words that end a noun phrase: "how many speakers are ...", "41k utterance pairs from ...".
+PHRASE_END = frozenset(
+    "a an the and or but of in on at to for from with by as than that which who per each across into over under "
+    "within while is are was were be been do does did have has had can could will would contain contains".split()
+)
 
 
-def counted_unit(question: str) -> str:
-    """What a "how many X" question counts (stemmed): the figure's sentence must name it ("hours")."""
-    match = COUNTED.search(question)
-    terms = content_terms(match.group(2)) if match else set()
-    return next(iter(terms)) if len(terms) == 1 else ""
+def counted_units(question: str) -> set[str]:
+    """What a "how many X" question counts (stemmed): the words of each "X" up to where its phrase
+    ends ("image", "subset" in "how many image subsets and ..."; "token", "remain" in "how many
+    tokens remain in ...": without a tagger, the noun is one of them). The figure's sentence must
+    count one; "how many times" asks for a ratio, not a count."""
+    units: set[str] = set()
+    for match in COUNTED.finditer(question):
+        words = re.findall(r"[A-Za-z][\w-]*|\S", question[match.end() :])[:3]
+        if words and words[0].lower() == "times":
+            continue
+        for word in words:
+            if word.lower() in PHRASE_END or not word[0].isalpha():
+                break
+            units |= content_terms(word)
+    return units
+
+
+def counts(text: str, unit: str) -> bool:
+    """Whether a figure in ``text`` counts ``unit`` (stemmed): "1,251 speakers from ..." or a
+    "175B-parameter model", but not "70k speaker similarity scores", where the figure counts scores."""
+    words = text.replace("--", " -- ").split()
+    for i, word in enumerate(words):
+        if not NUMBER.search(word):
+            continue
+        if "-" in word and unit in content_terms(word.partition("-")[2]):
+            return True
+        for j in range(i + 1, min(i + 4, len(words))):
+            bare = words[j].strip(".,;:()")
+            if unit in content_terms(bare):
+                return j + 1 == len(words) or bare != words[j] or ends_noun_phrase(words[j + 1])
+    return False
+
+
+def ends_noun_phrase(next_word: str) -> bool:
+    """The word after a noun ends its phrase unless it is another noun ("speaker similarity")."""
+    word = next_word.strip(".,;:()").lower()
+    return word in PHRASE_END or word in stopwords() or word.endswith(("ing", "ed")) or not word.isalpha()
 
 
 def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
@@ -230,12 +281,12 @@ def fact_gap(
     # fact's sentence must hold the question's other key words.
     named = {pid for pid in citable if not focus.names or _paper_names(snapshot, pid, focus, scored)}
     asked = asked_terms(focus)
-    unit = counted_unit(focus.question)
+    units = counted_units(focus.question)
 
     def states(text: str, needs: re.Pattern) -> bool:
         words = content_terms(text)
         on_subject = not asked or coverage(asked, words, idf, unseen) >= settings.fact_min_coverage
-        counts_it = needs is not NUMBER or not unit or unit in words
+        counts_it = needs is not NUMBER or not units or any(counts(text, unit) for unit in units)
         return needs.search(text) is not None and on_subject and counts_it
 
     for needs, label in asked_facts(focus):

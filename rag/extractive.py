@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rag.evidence import Evidence, ScoredSentence, mentions
-from rag.focus import asked_terms, resolve_followup, short_name, standalone_text
+from rag.evidence import Evidence, ScoredSentence, mentions, names_answer
+from rag.focus import SINGULAR_HOW, Focus, asked_terms, resolve_followup, short_name, standalone_text
 from rag.prompts import NOT_IN_CORPUS
 from rag.summary_select import CONTRIBUTION
 from rag.text import content_terms, coverage
@@ -25,16 +25,17 @@ if TYPE_CHECKING:
 def abstention(evidence: Evidence) -> Answer:
     """No answer, no citations; the closest papers still come back as sources for the reader."""
     message = NOT_IN_CORPUS
-    if evidence.unknown_names:
+    if evidence.missing:
+        message += f" {evidence.missing}"
+    elif evidence.unknown_names:
         names = ", ".join(repr(name) for name in evidence.unknown_names)
         message += f" None of them mentions {names}."
-    elif evidence.missing:
-        message += f" {evidence.missing}"
     return Answer(answer=message, abstained=True, citations=[], sources=evidence.sources())
 
 
 def readable(evidence: Evidence) -> list[ScoredSentence]:
-    """Sentences of citable papers that make sense on their own, best first."""
+    """Sentences of citable papers that make sense on their own, best first. A sentence that asks
+    a question ("is it possible to ...?") restates the question; it never answers it."""
     citable = set(evidence.citable) if evidence.focus is not None else None
     return [
         c
@@ -42,6 +43,7 @@ def readable(evidence: Evidence) -> list[ScoredSentence]:
         if (citable is None or c.sentence.paper_id in citable)
         and standalone_text(c.sentence.text) is not None
         and "://" not in c.sentence.text
+        and not c.sentence.text.rstrip().endswith("?")
     ]
 
 
@@ -96,6 +98,29 @@ def names_not_covered(evidence: Evidence, chosen: list[ScoredSentence]) -> list[
     return [name for name in evidence.focus.names if not any(mentions(text, head(name)) for text in texts)]
 
 
+def unnamed_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
+    """What is missing when the quotes leave out every name the question asks about, or when the
+    quoted papers never use a specific one (a name few papers use, such as H100 or VoxCeleb): they
+    would answer about something else. Common names (LLM, ImageNet) may go unsaid."""
+    unnamed = names_not_covered(evidence, chosen)
+    if not unnamed or evidence.snapshot is None:
+        return ""
+    papers = {c.sentence.paper_id for c in chosen}
+    abstracts = [evidence.title(p) + " " + " ".join(s.text for s in evidence.sentences[p]) for p in papers]
+    specific = [
+        n
+        for n in unnamed
+        if evidence.snapshot.paper_share(n) <= evidence.settings.specific_name_share
+        and not any(mentions(text, head(n)) for text in abstracts)
+    ]
+    if len(unnamed) < len(evidence.focus.names) and not specific:
+        return ""
+    said = [n for n in evidence.focus.names if n not in unnamed]
+    if said:
+        return f"The passages found are about {', '.join(said)}, but none of them mentions {', '.join(specific)}."
+    return f"The indexed papers mention {', '.join(unnamed)}, but no passage found says what was asked."
+
+
 def head(name: str) -> str:
     """The naming part of a compound: "CLIP" in "CLIP-filtered"; "T-JEPA" and "GPT-4" stay whole."""
     first, _, rest = name.partition("-")
@@ -113,10 +138,12 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     # sentence. Retrieval ranks papers better than one sentence's score does (MRR 0.98).
     strong = [c for c in candidates if c.score >= best * settings.relative_floor]
     top_paper = min(strong, key=lambda c: c.paper_rank).sentence.paper_id if strong else ""
-    # A question asking for one thing (which method, what is X, how much) cites other papers
-    # only when they answer nearly as well as the best one.
-    single = evidence.focus is not None and evidence.focus.shape in ("which", "definition", "quantity")
-    other_floor = best * (settings.single_answer_floor if single else settings.relative_floor)
+    # A question asking for one thing (which method, what is X, how much, how does X work) is
+    # answered by one paper: the best-retrieved one that answers (retrieval ranks papers better
+    # than one sentence's score does), quoted at more length rather than beside a weaker paper.
+    if asks_for_one(evidence.focus):
+        candidates = [c for c in candidates if c.sentence.paper_id == top_paper]
+    other_floor = best * settings.relative_floor
     for candidate in candidates:
         if len(chosen) == settings.max_answer_sentences:
             break
@@ -130,7 +157,39 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
             continue
         chosen.append(candidate)
         per_paper[paper_id] = per_paper.get(paper_id, 0) + 1
-    return chosen
+    return with_naming_sentence(evidence, chosen, candidates)
+
+
+def asks_for_one(focus: Focus | None) -> bool:
+    """Which X, what is X, how much, or how does/did one thing work ("How do methods ...?" asks for several)."""
+    if focus is None:
+        return False
+    return focus.shape in ("which", "definition", "quantity") or (
+        focus.shape == "mechanism" and SINGULAR_HOW.match(focus.question) is not None
+    )
+
+
+def with_naming_sentence(
+    evidence: Evidence, chosen: list[ScoredSentence], candidates: list[ScoredSentence]
+) -> list[ScoredSentence]:
+    """A "which X" answer must name the X: when no chosen sentence introduces a name or the asked
+    kind of thing ("we propose an adaptive ... mechanism"), the answering paper's best such
+    sentence replaces its weakest quote."""
+    focus = evidence.focus
+    if focus is None or focus.shape != "which" or not chosen:
+        return chosen
+    if any(names_answer(c.sentence.text, focus) for c in chosen):
+        return chosen
+    top_paper = chosen[0].sentence.paper_id
+    naming = next(
+        (c for c in candidates if c.sentence.paper_id == top_paper and names_answer(c.sentence.text, focus)), None
+    )
+    if naming is None:
+        return chosen
+    same = [c for c in chosen if c.sentence.paper_id == top_paper]
+    if len(same) >= evidence.settings.max_sentences_per_paper or len(chosen) >= evidence.settings.max_answer_sentences:
+        chosen = [c for c in chosen if c is not same[-1]]
+    return [*chosen, naming]
 
 
 def extractive_answer(evidence: Evidence) -> Answer:
@@ -147,9 +206,8 @@ def extractive_answer(evidence: Evidence) -> Answer:
     if not listing and (gap := asked_gap(evidence, chosen)):
         evidence.missing = gap
         return abstention(evidence)
-    unnamed = names_not_covered(evidence, chosen)
-    if unnamed and len(unnamed) == len(evidence.focus.names):
-        evidence.missing = f"The indexed papers mention {', '.join(unnamed)}, but no passage found says what was asked."
+    if gap := unnamed_gap(evidence, chosen):
+        evidence.missing = gap
         return abstention(evidence)
     # Papers in retrieval order (the paper introducing an asked name first), each once.
     cited_order = list(dict.fromkeys(c.sentence.paper_id for c in sorted(chosen, key=lambda c: c.paper_rank)))
@@ -159,6 +217,7 @@ def extractive_answer(evidence: Evidence) -> Answer:
     # Read like a passage: papers in citation order, each paper's sentences in abstract order.
     ordered = sorted(chosen, key=lambda c: (cited_order.index(c.sentence.paper_id), c.sentence.position))
     titles = {s.paper_id: s.title for s in sources}
+    leads = {pid: paper_lead(titles[pid], evidence.focus, listing) for pid in cited_order}
     answer_sentences = [
         AnswerSentence(
             text=standalone_text(c.sentence.text) or c.sentence.text,
@@ -166,7 +225,7 @@ def extractive_answer(evidence: Evidence) -> Answer:
             support=1.0,
             supported=True,
             evidence=(c.sentence.text,),
-            lead=short_name(titles[c.sentence.paper_id]),
+            lead=leads[c.sentence.paper_id],
         )
         for c in ordered
     ]
@@ -174,7 +233,7 @@ def extractive_answer(evidence: Evidence) -> Answer:
     for paper_id in cited_order:
         n = number_of[paper_id]
         quotes = " ".join(s.text for s in answer_sentences if s.citations == (n,))
-        paragraphs.append(f"{'- ' if listing else ''}**{short_name(titles[paper_id])}** [{n}]: {quotes}")
+        paragraphs.append(f"{'- ' if listing else ''}**{leads[paper_id]}** [{n}]: {quotes}")
     if listing:
         paragraphs.insert(0, f"{len(cited_order)} of the retrieved papers address this:")
     citations = [
@@ -189,6 +248,18 @@ def extractive_answer(evidence: Evidence) -> Answer:
         mode="extractive",
         sentences=answer_sentences,
     )
+
+
+def paper_lead(title: str, focus: Focus | None, listing: bool) -> str:
+    """The paper's short name before its quotes; answering "What is X?" with the paper that
+    introduces X, its title's description too ("T-JEPA (Augmentation-Free ... for Tabular Data)")."""
+    short = short_name(title)
+    description = title.partition(":")[2].strip()
+    if listing or focus is None or focus.shape != "definition" or not description or short == title:
+        return short
+    if not any(name.casefold() == short.casefold() for name in focus.names):
+        return short
+    return f"{short} ({description})"
 
 
 class ExtractiveAnswerer:

@@ -22,7 +22,9 @@ LIST = re.compile(
     r"what papers|papers (that|which|on|about|study))\b|"
     # "What approaches exist for ...", "Which large image-text datasets ...": a plural asks for several.
     r"^\s*(which|what)\s+([\w\-]+\s+){0,3}(approaches|methods|techniques|models|datasets|laws|algorithms|"
-    r"strategies|frameworks|architectures|benchmarks|optimizers|ways)\b",
+    r"strategies|frameworks|architectures|benchmarks|optimizers|ways)\b|"
+    # "Which normalization layers have been proposed ...?": a plural subject agreeing with a plural verb.
+    r"^\s*(which|what)\s+([\w\-]+\s+){0,3}[\w\-]+[^s]s\s+(have|are|were|do)\b",
     re.I,
 )
 QUANTITY = re.compile(
@@ -56,6 +58,15 @@ WHICH = re.compile(
     r"schedule|regularizer|metric|idea|trick)s?\b",
     re.I,
 )
+# "How does X work?", "How did a model reach ...?": one subject, so one paper answers.
+SINGULAR_HOW = re.compile(r"^\s*how\s+(does|did)\b", re.I)
+# Kinds of thing a "which X" question asks for; the answer's sentence names one ("... mechanism").
+KINDS = (
+    "method|model|approach|technique|framework|algorithm|optimizer|system|dataset|benchmark|architecture|"
+    "strategy|mechanism|procedure|loss|objective|regularizer|regularization|schedule|metric|paradigm|"
+    "function|format|toolkit|library|manager|policy|module|layer|network|scheme|protocol|recipe"
+)
+WHICH_HEAD = re.compile(rf"^\s*(?:which|what)\s+(?:[\w-]+\s+){{0,4}}?({KINDS})s?\b", re.I)
 # References back to the conversation ("it", "its", "that method", "and what about ...").
 REFERS_BACK = re.compile(r"\b(it|its|they|their|them|this|that|these|those)\b|^\s*(and|what about|how about)\b", re.I)
 # Sentences that open with a reference to something said before them: unreadable alone.
@@ -118,6 +129,12 @@ def analyze(question: str) -> Focus:
 def asked_terms(focus: Focus) -> set[str]:
     """The key words other than the names: what is asked about the subject ("parameters", "released")."""
     return set(focus.terms) - topic_terms(" ".join(focus.names))
+
+
+def which_head(question: str) -> str:
+    """The kind of thing a "which X" question asks for ("mechanism"), or ""."""
+    match = WHICH_HEAD.match(question)
+    return match.group(1).lower() if match else ""
 
 
 def short_name(title: str) -> str:

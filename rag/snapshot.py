@@ -82,13 +82,23 @@ class IndexSnapshot:
         return first
 
     @cached_property
+    def document_frequency(self) -> tuple[Counter, int]:
+        """How many papers use each stemmed word, and how many papers there are."""
+        papers = self.store.papers()
+        return Counter(term for p in papers for term in content_terms(f"{p.title} {p.abstract}")), len(papers)
+
+    @cached_property
     def idf(self) -> tuple[dict[str, float], float]:
         """IDF of every stemmed word over the indexed papers, and the IDF of an unseen word."""
-        papers = self.store.papers()
-        frequency = Counter(term for p in papers for term in content_terms(f"{p.title} {p.abstract}"))
-        count = len(papers)
+        frequency, count = self.document_frequency
         idf = {term: math.log((count + 1) / (df + 1)) + 1 for term, df in frequency.items()}
         return idf, math.log(count + 1) + 1
+
+    def paper_share(self, words: str) -> float:
+        """The share of papers using the rarest word of ``words``: low for a specific name (H100), high for LLM."""
+        frequency, count = self.document_frequency
+        terms = content_terms(words)
+        return min((frequency.get(t, 0) for t in terms), default=0) / max(count, 1)
 
     def _build_bm25(self, source: str | None, top_k: int) -> BM25Retriever:
         from llama_index.retrievers.bm25 import BM25Retriever

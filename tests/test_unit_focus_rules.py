@@ -1,0 +1,102 @@
+"""Unit tests for the question-shape rules of evidence and the extractive answerer: what a
+"how many" question counts, what a "which" question asks for, and one paper for one thing."""
+
+from __future__ import annotations
+
+from rag.config import AnswerSettings
+from rag.evidence import Evidence, ScoredSentence, counted_units, counts, names_answer
+from rag.extractive import asks_for_one, paper_lead, readable, select_sentences
+from rag.focus import analyze, which_head
+from tests.fakes import GALORE, GROKKING, hit_for, sentence_with_vector
+
+
+def test_counted_units_are_the_words_of_each_how_many_phrase():
+    assert counted_units("How many speakers are in the VoxCeleb dataset?") == {"speaker"}
+    assert counted_units("How many image subsets and how many classes does MetaShift contain?") == {
+        "imag",
+        "subset",
+        "class",
+    }
+    assert counted_units("How many GPUs?") == {"gpus"}
+    # A ratio, not a count; and no "how many" at all.
+    assert counted_units("How many times fewer parameters?") == set()
+    assert counted_units("By how much does it reduce the number of queries?") == set()
+
+
+def test_a_figure_counts_a_unit_only_when_the_unit_ends_its_noun_phrase():
+    assert counts("VoxCeleb has 1,251 speakers from YouTube.", "speaker")
+    assert counts("We use 12 GPUs.", "gpus")
+    assert counts("a 175B-parameter model", "paramet")
+    assert counts("trained on 3072 GPUs running Megatron", "gpus")
+    assert counts("MetaShift--a collection of 12,868 sets of natural images across 410 classes--to", "class")
+    # The figure counts scores, not speakers; and a sentence with the unit but no figure.
+    assert not counts("we collect nearly 70k speaker similarity scores", "speaker")
+    assert not counts("many speakers were recorded", "speaker")
+
+
+def test_which_head_is_the_kind_of_thing_asked_for():
+    assert which_head("Which mechanism keeps GAN discriminators from overfitting?") == "mechanism"
+    assert which_head("Which layerwise adaptive large-batch optimizer trained BERT in 76 minutes?") == "optimizer"
+    assert which_head("Which work argues that delayed generalization ...?") == ""
+
+
+def test_names_answer_is_a_proposal_naming_something_or_the_asked_kind():
+    focus = analyze("Which mechanism keeps GAN discriminators from overfitting?")
+    assert names_answer("We propose an adaptive discriminator augmentation mechanism that stabilizes training.", focus)
+    assert names_answer("Building on these insights, we propose the LoRA-LEGO framework.", focus)
+    assert not names_answer("Training GANs with too little data leads to discriminator overfitting.", focus)
+
+
+def test_one_thing_asked_means_one_paper():
+    assert asks_for_one(analyze("Which optimizer trained BERT in 76 minutes?"))
+    assert asks_for_one(analyze("How does GaLore reduce memory?"))
+    assert asks_for_one(analyze("How many GPUs did Megatron-LM use?"))
+    assert not asks_for_one(analyze("How do methods reduce GPU memory when training LLMs?"))
+    assert not asks_for_one(analyze("Which papers study grokking?"))
+
+
+def _scored(paper, position: int, text: str, score: float, rank: int) -> ScoredSentence:
+    vector = [1.0 if i == position + 4 * rank else 0.0 for i in range(16)]
+    return ScoredSentence(sentence_with_vector(paper.paper_id, position, text, vector), rank, score, score)
+
+
+def test_a_which_question_quotes_only_the_best_retrieved_paper_and_never_a_question_sentence():
+    question = "Which method reduces optimizer memory with low-rank gradient projection?"
+    ranked = [
+        _scored(GALORE, 0, "Is it possible to train with less memory?", 0.99, 0),
+        _scored(GALORE, 1, "We propose GaLore, which projects gradients onto a low-rank subspace.", 0.9, 0),
+        _scored(GROKKING, 0, "Grokking is delayed generalization after overfitting.", 0.88, 1),
+        _scored(GALORE, 2, "GaLore reduces optimizer memory by 65.5%.", 0.8, 0),
+    ]
+    hits = [hit_for(GALORE), hit_for(GROKKING)]
+    by_paper = {
+        p.paper_id: [c.sentence for c in ranked if c.sentence.paper_id == p.paper_id] for p in (GALORE, GROKKING)
+    }
+    evidence = Evidence(
+        question,
+        ranked[1].sentence.vector,
+        hits,
+        by_paper,
+        ranked,
+        set(),
+        settings=AnswerSettings(),
+        focus=analyze(question),
+        citable=[GALORE.paper_id, GROKKING.paper_id],
+    )
+    assert all(not c.sentence.text.endswith("?") for c in readable(evidence))
+    chosen = select_sentences(evidence)
+    assert {c.sentence.paper_id for c in chosen} == {GALORE.paper_id}
+    assert [c.sentence.position for c in chosen] == [1, 2]
+
+
+def test_a_definition_lead_carries_the_titles_description():
+    title = "GaLore: Memory-Efficient LLM Training by Gradient Low-Rank Projection"
+    what_is = analyze("What is GaLore?")
+    assert (
+        paper_lead(title, what_is, listing=False)
+        == "GaLore (Memory-Efficient LLM Training by Gradient Low-Rank Projection)"
+    )
+    assert paper_lead(title, what_is, listing=True) == "GaLore"
+    assert paper_lead(title, analyze("How does GaLore reduce memory?"), listing=False) == "GaLore"
+    # The description is shown only for the paper that introduces the asked name.
+    assert paper_lead("Q-GaLore: Quantized GaLore", what_is, listing=False) == "Q-GaLore"
