@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.config import AnswerSettings
-from rag.focus import NUMBER, Focus, analyze, asked_terms, which_head
+from rag.focus import FINDING, NUMBER, Focus, analyze, asked_terms, which_head
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
@@ -33,13 +33,23 @@ DEFINES = re.compile(
 EXPLAINS = re.compile(
     r"\b((by|via|through|using) \w+ing|we (propose|introduce|present)|which (allows|enables|lets))\b", re.I
 )
-PROPOSAL = re.compile(r"\bwe (propose|introduce|present|develop|design)\b", re.I)
+PROPOSAL = re.compile(
+    r"\bwe (propose|introduce|present|develop|design)\b|"
+    r"\bthis (paper|work|study|report) (proposes|introduces|presents|develops|designs)\b",
+    re.I,
+)
 NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 
 
 def mentions(text: str, name: str) -> bool:
     """Whether ``text`` uses ``name`` as a word ("LoRA" in "adapting LoRA", not in "QLoRA"), or its plural ("GUIs")."""
     return re.search(rf"(?<![\w-]){re.escape(name)}s?(?!\w)(?!-\w)", text, re.I) is not None
+
+
+def head(name: str) -> str:
+    """The naming part of a compound: "CLIP" in "CLIP-filtered"; "T-JEPA" and "GPT-4" stay whole."""
+    first, _, rest = name.partition("-")
+    return first if rest and rest.islower() and rest.isalpha() and len(first) > 1 else name
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,8 @@ class Evidence:
     # Why the papers cannot answer, when a rule beyond weak evidence decided it.
     missing: str = ""
     snapshot: IndexSnapshot | None = None
+    # Papers whose titles introduce a name the question uses ("GaLore: ..." for "What is GaLore?").
+    focus_papers: frozenset[str] = frozenset()
 
     @property
     def strength(self) -> float:
@@ -92,11 +104,15 @@ class Evidence:
 
 def names_answer(text: str, focus: Focus) -> bool:
     """A sentence that introduces the answer to "which X": a proposal naming something
-    ("we propose the LoRA-LEGO framework") or the asked kind of thing ("... mechanism")."""
-    if not PROPOSAL.search(text):
-        return False
-    head = which_head(focus.question)
-    return NAME_IN_TEXT.search(text) is not None or (head != "" and re.search(rf"\b{head}", text, re.I) is not None)
+    ("we propose the LoRA-LEGO framework") or the asked kind of thing ("... mechanism"), or a
+    name given to a thing of the asked kind."""
+    kind = which_head(focus.question)
+    has_kind = kind != "" and re.search(rf"\b{kind}", text, re.I) is not None
+    # A name the question does not already use: "DETR" in a DETR question names nothing new.
+    asked = focus.question.casefold()
+    has_name = any(head(name).casefold() not in asked for name in NAME_IN_TEXT.findall(text))
+    # "... a box-to-pixel relative position bias (BoxRPB) term": a named thing of the asked kind.
+    return (PROPOSAL.search(text) is not None and (has_name or has_kind)) or (has_name and has_kind)
 
 
 def shape_bonus(text: str, focus: Focus, settings: AnswerSettings) -> float:
@@ -104,8 +120,9 @@ def shape_bonus(text: str, focus: Focus, settings: AnswerSettings) -> float:
     # Whatever the shape, the sentence introducing the asked name is central to the answer.
     if focus.shape in ("definition", "mechanism", "which") and defines_name(text, focus):
         return settings.definition_bonus
-    # "Which method ...?" is answered by the sentence that introduces one ("we propose X").
-    if focus.shape == "which" and PROPOSAL.search(text):
+    # "Which method ...?" is answered by the sentence that introduces one ("we propose X"); "which
+    # design choice was found to matter most?" by a finding, not by what the paper proposes.
+    if focus.shape == "which" and PROPOSAL.search(text) and not FINDING.search(focus.question):
         return settings.definition_bonus
     return settings.shape_bonus * _has_shape(text, focus)
 
@@ -340,4 +357,5 @@ def gather_evidence(
         citable=citable,
         missing=missing,
         snapshot=snapshot,
+        focus_papers=focus_papers,
     )

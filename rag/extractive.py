@@ -11,8 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rag.evidence import Evidence, ScoredSentence, mentions, names_answer
-from rag.focus import SINGULAR_HOW, Focus, asked_terms, resolve_followup, short_name, standalone_text
+from rag.evidence import PROPOSAL, Evidence, ScoredSentence, head, mentions, names_answer
+from rag.focus import (
+    SINGULAR_HOW,
+    Focus,
+    asked_terms,
+    introduced_name,
+    resolve_followup,
+    short_name,
+    standalone_text,
+)
 from rag.prompts import NOT_IN_CORPUS
 from rag.summary_select import CONTRIBUTION
 from rag.text import content_terms, coverage
@@ -57,20 +65,40 @@ def many_answer(evidence: Evidence) -> bool:
 
 
 def one_per_paper(evidence: Evidence) -> list[ScoredSentence]:
-    """For list and comparison questions: each citable paper's best readable sentence."""
-    best: dict[str, ScoredSentence] = {}
+    """For list and comparison questions: each citable paper's line, best papers first. A line says
+    what the paper does (its contribution, or a sentence using the name it introduces) rather than
+    its background; a comparison line adds the paper's best other sentence, so papers can be set
+    side by side."""
+    by_paper: dict[str, list[ScoredSentence]] = {}
+    for candidate in readable(evidence):
+        by_paper.setdefault(candidate.sentence.paper_id, []).append(candidate)
+    compare = evidence.focus is not None and evidence.focus.shape == "compare"
+    # "Compare GenARM and DeAL": the papers named, and no others.
+    if compare and len(named := evidence.focus_papers & by_paper.keys()) >= 2:
+        by_paper = {paper_id: by_paper[paper_id] for paper_id in by_paper if paper_id in named}
+    lines = [paper_line(evidence, candidates, 2 if compare else 1) for candidates in by_paper.values()]
+    lines.sort(key=lambda line: -max(c.score for c in line))
+    return [c for line in lines[: evidence.settings.list_k] for c in line]
+
+
+def paper_line(evidence: Evidence, candidates: list[ScoredSentence], size: int) -> list[ScoredSentence]:
+    """A paper's best sentences for its line (``candidates`` are best first), the one saying what
+    the paper does first."""
+    name = introduced_name(evidence.title(candidates[0].sentence.paper_id))
     bonus = evidence.settings.shape_bonus
 
     def said(candidate: ScoredSentence) -> float:
-        # What a paper does says more about it in a list than its background does.
-        return candidate.score + bonus * bool(CONTRIBUTION.search(candidate.sentence.text))
+        text = candidate.sentence.text
+        does = CONTRIBUTION.search(text) is not None or (name != "" and mentions(text, name))
+        return candidate.score + bonus * does
 
-    for candidate in readable(evidence):
-        paper_id = candidate.sentence.paper_id
-        if paper_id not in best or said(candidate) > said(best[paper_id]):
-            best[paper_id] = candidate
-    ranked = sorted(best.values(), key=lambda c: -c.score)
-    return ranked[: evidence.settings.list_k]
+    line = [max(candidates, key=said)]
+    for candidate in candidates:
+        if len(line) == size:
+            break
+        if candidate is not line[0] and candidate.score >= line[0].score * evidence.settings.relative_floor:
+            line.append(candidate)
+    return line
 
 
 def asked_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
@@ -121,12 +149,6 @@ def unnamed_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
     return f"The indexed papers mention {', '.join(unnamed)}, but no passage found says what was asked."
 
 
-def head(name: str) -> str:
-    """The naming part of a compound: "CLIP" in "CLIP-filtered"; "T-JEPA" and "GPT-4" stay whole."""
-    first, _, rest = name.partition("-")
-    return first if rest and rest.islower() and rest.isalpha() and len(first) > 1 else name
-
-
 def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     """The best sentences within relative_floor of the best, at most a few per paper, no near-repeats."""
     settings = evidence.settings
@@ -157,7 +179,30 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
             continue
         chosen.append(candidate)
         per_paper[paper_id] = per_paper.get(paper_id, 0) + 1
-    return with_naming_sentence(evidence, chosen, candidates)
+    return with_how(evidence, with_naming_sentence(evidence, chosen, candidates), candidates)
+
+
+def with_how(
+    evidence: Evidence, chosen: list[ScoredSentence], candidates: list[ScoredSentence]
+) -> list[ScoredSentence]:
+    """A "how does X work?" answer that quotes "we propose X" also quotes the sentence after it,
+    where abstracts say how X works, in place of its weakest other quote."""
+    focus = evidence.focus
+    if focus is None or focus.shape != "mechanism" or not chosen:
+        return chosen
+    proposal = next((c for c in chosen if PROPOSAL.search(c.sentence.text)), None)
+    if proposal is None:
+        return chosen
+    paper_id, position = proposal.sentence.paper_id, proposal.sentence.position
+    after = next(
+        (c for c in candidates if c.sentence.paper_id == paper_id and c.sentence.position == position + 1), None
+    )
+    if after is None or after in chosen:
+        return chosen
+    if len(chosen) >= evidence.settings.max_sentences_per_paper:
+        weakest = min((c for c in chosen if c is not proposal), key=lambda c: c.score)
+        chosen = [c for c in chosen if c is not weakest]
+    return [*chosen, after]
 
 
 def asks_for_one(focus: Focus | None) -> bool:

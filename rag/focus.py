@@ -64,16 +64,23 @@ SINGULAR_HOW = re.compile(r"^\s*how\s+(does|did)\b", re.I)
 KINDS = (
     "method|model|approach|technique|framework|algorithm|optimizer|system|dataset|benchmark|architecture|"
     "strategy|mechanism|procedure|loss|objective|regularizer|regularization|schedule|metric|paradigm|"
-    "function|format|toolkit|library|manager|policy|module|layer|network|scheme|protocol|recipe"
+    "function|format|toolkit|library|manager|policy|module|layer|network|scheme|protocol|recipe|term|component|"
+    "trick|idea|baseline|operator|block|criterion|estimator|technique|attack|defen[cs]e"
 )
 WHICH_HEAD = re.compile(rf"^\s*(?:which|what)\s+(?:[\w-]+\s+){{0,4}}?({KINDS})s?\b", re.I)
+# "Which choice was found to matter most?": asks for a finding, not for what a paper proposes.
+FINDING = re.compile(
+    r"\b(found|turned out|shown|worked best|works best|performed best|performs best|most (effective|important)|"
+    r"biggest|largest (impact|effect)|best (choice|option))\b",
+    re.I,
+)
 # References back to the conversation ("it", "its", "that method", "and what about ...").
 REFERS_BACK = re.compile(r"\b(it|its|they|their|them|this|that|these|those)\b|^\s*(and|what about|how about)\b", re.I)
 # Sentences that open with a reference to something said before them: unreadable alone.
 DANGLING = re.compile(
     r"^(To address (these|this|such|the above)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|"
-    r"Thus|Hence|This|These|Those|Such|It|Its|They|Their|Our (methods?|approach(es)?|models?)|Further|"
-    r"Instead|Similarly|Finally|Specifically|Building on)\b|^Here,"
+    r"Thus|Hence|This(?! (paper|work|study|article|report|thesis|survey)\b)|These|Those|Such|It|Its|They|Their|"
+    r"Our (methods?|approach(es)?|models?)|Further|Instead|Similarly|Finally|Specifically|Building on)\b|^Here,"
 )
 # "To address this issue, we propose X": the claim after the connective stands on its own.
 TRIMMABLE = re.compile(r"^[^.;:]{0,160}?, (?=(we|our) )")

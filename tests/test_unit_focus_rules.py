@@ -100,3 +100,51 @@ def test_a_definition_lead_carries_the_titles_description():
     assert paper_lead(title, analyze("How does GaLore reduce memory?"), listing=False) == "GaLore"
     # The description is shown only for the paper that introduces the asked name.
     assert paper_lead("Q-GaLore: Quantized GaLore", what_is, listing=False) == "Q-GaLore"
+
+
+def test_this_paper_is_not_a_dangling_opener():
+    from rag.eval_metrics import dangling_openers
+    from rag.focus import standalone_text
+
+    assert standalone_text("This paper presents the FlowTransformer framework.") is not None
+    assert standalone_text("This approach fails on long inputs.") is None
+    assert dangling_openers(["This paper presents X.", "This shows Y."]) == 1
+
+
+def test_a_how_answer_quotes_the_sentence_after_we_propose():
+    question = "How does GaLore reduce optimizer memory?"
+    texts = [
+        "Training large language models is memory hungry.",
+        "We propose GaLore, a memory-efficient training strategy.",
+        "GaLore projects gradients onto a low-rank subspace before the optimizer update.",
+        "GaLore reduces memory by 65.5%.",
+    ]
+    scores = [0.95, 0.9, 0.5, 0.85]
+    ranked = sorted(
+        (_scored(GALORE, i, t, s, 0) for i, (t, s) in enumerate(zip(texts, scores, strict=True))),
+        key=lambda c: -c.score,
+    )
+    evidence = Evidence(
+        question,
+        ranked[0].sentence.vector,
+        [hit_for(GALORE)],
+        {GALORE.paper_id: sorted((c.sentence for c in ranked), key=lambda s: s.position)},
+        ranked,
+        set(),
+        settings=AnswerSettings(same_paper_floor=0.5),
+        focus=analyze(question),
+        citable=[GALORE.paper_id],
+    )
+    positions = sorted(c.sentence.position for c in select_sentences(evidence))
+    # The "how" sentence after the proposal replaces the weakest other quote.
+    assert positions == [0, 1, 2]
+
+
+def test_finding_questions_do_not_reward_what_a_paper_proposes():
+    from rag.evidence import shape_bonus
+
+    settings = AnswerSettings()
+    proposes = "This paper presents the FlowTransformer framework for intrusion detection."
+    assert shape_bonus(proposes, analyze("Which framework detects network intrusions?"), settings) > 0
+    finding = analyze("Which design choice was found to have the biggest impact on performance?")
+    assert shape_bonus(proposes, finding, settings) < settings.definition_bonus
