@@ -87,12 +87,17 @@ def paper_line(evidence: Evidence, candidates: list[ScoredSentence], size: int) 
     name = introduced_name(evidence.title(candidates[0].sentence.paper_id))
     bonus = evidence.settings.shape_bonus
 
-    def said(candidate: ScoredSentence) -> float:
+    def does(candidate: ScoredSentence) -> bool:
         text = candidate.sentence.text
-        does = CONTRIBUTION.search(text) is not None or (name != "" and mentions(text, name))
-        return candidate.score + bonus * does
+        return CONTRIBUTION.search(text) is not None or (name != "" and mentions(text, name))
+
+    def said(candidate: ScoredSentence) -> float:
+        return candidate.score + bonus * does(candidate)
 
     line = [max(candidates, key=said)]
+    if size > 1 and not does(line[0]):
+        # Set side by side, papers are compared by what each contributes.
+        line += [c for c in candidates if does(c)][:1]
     for candidate in candidates:
         if len(line) == size:
             break
@@ -163,8 +168,10 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     # A question asking for one thing (which method, what is X, how much, how does X work) is
     # answered by one paper: the best-retrieved one that answers (retrieval ranks papers better
     # than one sentence's score does), quoted at more length rather than beside a weaker paper.
+    cap = settings.max_sentences_per_paper
     if asks_for_one(evidence.focus):
         candidates = [c for c in candidates if c.sentence.paper_id == top_paper]
+        cap = settings.single_paper_sentences
     other_floor = best * settings.relative_floor
     for candidate in candidates:
         if len(chosen) == settings.max_answer_sentences:
@@ -173,7 +180,7 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
         if candidate.score < (best * settings.same_paper_floor if same else other_floor):
             continue
         paper_id = candidate.sentence.paper_id
-        if per_paper.get(paper_id, 0) >= settings.max_sentences_per_paper:
+        if per_paper.get(paper_id, 0) >= cap:
             continue
         if any(float(candidate.sentence.vector @ c.sentence.vector) > settings.redundancy_cosine for c in chosen):
             continue
@@ -185,10 +192,10 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
 def with_how(
     evidence: Evidence, chosen: list[ScoredSentence], candidates: list[ScoredSentence]
 ) -> list[ScoredSentence]:
-    """A "how does X work?" answer that quotes "we propose X" also quotes the sentence after it,
-    where abstracts say how X works, in place of its weakest other quote."""
+    """A "how does X work?" or "what is X?" answer that quotes "we propose X" also quotes the
+    sentence after it, where abstracts say how X works, in place of its weakest other quote."""
     focus = evidence.focus
-    if focus is None or focus.shape != "mechanism" or not chosen:
+    if focus is None or focus.shape not in ("mechanism", "definition") or not chosen:
         return chosen
     proposal = next((c for c in chosen if PROPOSAL.search(c.sentence.text)), None)
     if proposal is None:
@@ -199,7 +206,7 @@ def with_how(
     )
     if after is None or after in chosen:
         return chosen
-    if len(chosen) >= evidence.settings.max_sentences_per_paper:
+    if len(chosen) >= evidence.settings.single_paper_sentences:
         weakest = min((c for c in chosen if c is not proposal), key=lambda c: c.score)
         chosen = [c for c in chosen if c is not weakest]
     return [*chosen, after]
@@ -232,7 +239,8 @@ def with_naming_sentence(
     if naming is None:
         return chosen
     same = [c for c in chosen if c.sentence.paper_id == top_paper]
-    if len(same) >= evidence.settings.max_sentences_per_paper or len(chosen) >= evidence.settings.max_answer_sentences:
+    cap = evidence.settings.single_paper_sentences if asks_for_one(focus) else evidence.settings.max_sentences_per_paper
+    if len(same) >= cap or len(chosen) >= evidence.settings.max_answer_sentences:
         chosen = [c for c in chosen if c is not same[-1]]
     return [*chosen, naming]
 

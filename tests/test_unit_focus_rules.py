@@ -131,7 +131,7 @@ def test_a_how_answer_quotes_the_sentence_after_we_propose():
         {GALORE.paper_id: sorted((c.sentence for c in ranked), key=lambda s: s.position)},
         ranked,
         set(),
-        settings=AnswerSettings(same_paper_floor=0.5),
+        settings=AnswerSettings(same_paper_floor=0.5, single_paper_sentences=3),
         focus=analyze(question),
         citable=[GALORE.paper_id],
     )
