@@ -57,10 +57,13 @@ def readable(evidence: Evidence) -> list[ScoredSentence]:
 
 def many_answer(evidence: Evidence) -> bool:
     """Whether several papers answer about as well as the best one (then each gets its line)."""
-    best = one_per_paper(evidence)
+    best: dict[str, float] = {}
+    for candidate in readable(evidence):  # best first: a paper's first sentence is its best
+        best.setdefault(candidate.sentence.paper_id, candidate.score)
     if not best:
         return False
-    strong = [c for c in best if c.score >= best[0].score * evidence.settings.relative_floor]
+    top = max(best.values())
+    strong = [score for score in best.values() if score >= top * evidence.settings.relative_floor]
     return len(strong) >= evidence.settings.many_papers
 
 
@@ -82,26 +85,24 @@ def one_per_paper(evidence: Evidence) -> list[ScoredSentence]:
 
 
 def paper_line(evidence: Evidence, candidates: list[ScoredSentence], size: int) -> list[ScoredSentence]:
-    """A paper's best sentences for its line (``candidates`` are best first), the one saying what
-    the paper does first."""
+    """A paper's sentences for its line (``candidates`` are best first). The line opens with what
+    the paper does: its proposal ("we propose X"), else a sentence about its own work or using
+    the name it introduces, when that sentence is within same_paper_floor of the paper's best;
+    a comparison line adds the paper's best other sentence."""
     name = introduced_name(evidence.title(candidates[0].sentence.paper_id))
-    bonus = evidence.settings.shape_bonus
+    floor = candidates[0].score * evidence.settings.same_paper_floor
 
-    def does(candidate: ScoredSentence) -> bool:
+    def does(candidate: ScoredSentence) -> int:
         text = candidate.sentence.text
-        return CONTRIBUTION.search(text) is not None or (name != "" and mentions(text, name))
+        if PROPOSAL.search(text):
+            return 2
+        return int(CONTRIBUTION.search(text) is not None or (name != "" and mentions(text, name)))
 
-    def said(candidate: ScoredSentence) -> float:
-        return candidate.score + bonus * does(candidate)
-
-    line = [max(candidates, key=said)]
-    if size > 1 and not does(line[0]):
-        # Set side by side, papers are compared by what each contributes.
-        line += [c for c in candidates if does(c)][:1]
+    line = [max((c for c in candidates if c.score >= floor), key=lambda c: (does(c), c.score))]
     for candidate in candidates:
         if len(line) == size:
             break
-        if candidate is not line[0] and candidate.score >= line[0].score * evidence.settings.relative_floor:
+        if candidate is not line[0] and candidate.score >= floor:
             line.append(candidate)
     return line
 
