@@ -33,6 +33,8 @@ DEFINES = re.compile(
 EXPLAINS = re.compile(
     r"\b((by|via|through|using) \w+ing|we (propose|introduce|present)|which (allows|enables|lets))\b", re.I
 )
+# Says how something works: "reduces memory by projecting gradients ...".
+SAYS_HOW = re.compile(r"\b(by|via|through) \w+ing\b", re.I)
 PROPOSAL = re.compile(
     r"\bwe (propose|introduce|present|develop|design)\b|"
     r"\bthis (paper|work|study|report) (proposes|introduces|presents|develops|designs)\b",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rag.evidence import PROPOSAL, Evidence, ScoredSentence, head, mentions, names_answer
+from rag.evidence import PROPOSAL, SAYS_HOW, Evidence, ScoredSentence, head, mentions, names_answer
 from rag.focus import (
     SINGULAR_HOW,
     Focus,
@@ -187,7 +187,8 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
             continue
         chosen.append(candidate)
         per_paper[paper_id] = per_paper.get(paper_id, 0) + 1
-    return with_how(evidence, with_naming_sentence(evidence, chosen, candidates), candidates)
+    chosen = with_how(evidence, with_naming_sentence(evidence, chosen, candidates), candidates)
+    return with_how_from_others(evidence, chosen)
 
 
 def with_how(
@@ -211,6 +212,36 @@ def with_how(
         weakest = min((c for c in chosen if c is not proposal), key=lambda c: c.score)
         chosen = [c for c in chosen if c is not weakest]
     return [*chosen, after]
+
+
+def with_how_from_others(evidence: Evidence, chosen: list[ScoredSentence]) -> list[ScoredSentence]:
+    """When the quotes of the paper asked about never say how ("by projecting ..."), the best
+    sentence of another paper that says how the asked name works joins them, cited to that
+    paper: "GaLore, a recent method, reduces memory usage by projecting weight gradients ..."."""
+    focus = evidence.focus
+    if focus is None or focus.shape != "mechanism" or not focus.names or not chosen:
+        return chosen
+    if any(SAYS_HOW.search(c.sentence.text) for c in chosen):
+        return chosen
+    answering = {c.sentence.paper_id for c in chosen}
+    explains = next(
+        (
+            c
+            for c in readable(evidence)
+            if c.sentence.paper_id not in answering and says_how_name_works(c.sentence.text, focus.names)
+        ),
+        None,
+    )
+    return chosen if explains is None else [*chosen, explains]
+
+
+def says_how_name_works(text: str, names: tuple[str, ...]) -> bool:
+    """The name is the subject of a "by ...ing" clause ("GaLore ... reduces memory by projecting"),
+    in a sentence that does not propose something else ("we introduce Q-GaLore ... by combining")."""
+    how = SAYS_HOW.search(text)
+    if how is None or PROPOSAL.search(text):
+        return False
+    return any(mentions(text[: how.start()], name) for name in names)
 
 
 def asks_for_one(focus: Focus | None) -> bool:
