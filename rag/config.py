@@ -71,6 +71,10 @@ class RetrievalSettings:
     ask_k: int = 5
     # Chunks fetched per retriever before fusion and per-paper grouping.
     candidates: int = 40
+    # Share of the dense retriever in hybrid fusion (llama-index "relative_score": min-max normalised
+    # scores, weighted). On dev it kept factoid MRR at 1.000 and raised synthesis recall@10 from
+    # 0.878 (reciprocal rank, which drops how far ahead a hit is) to 0.910; 0.4 gave 0.910 too.
+    dense_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -298,6 +302,9 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("settings 'llm_max_tokens'/'llm_context_tokens': the answer must fit in the context")
     if len(settings.store.collection) < 3:
         raise ConfigError("setting 'collection': Chroma needs a name of at least 3 characters")
+    if not 0.0 <= settings.retrieval.dense_weight <= 1.0:
+        weight = settings.retrieval.dense_weight
+        raise ConfigError(f"setting 'dense_weight': expected a share from 0 to 1, got {weight}")
     if not 0 <= settings.embedding.chunk_overlap < settings.embedding.chunk_tokens:
         raise ConfigError("settings 'chunk_overlap'/'chunk_tokens': need 0 <= overlap < tokens")
 

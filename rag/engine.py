@@ -58,7 +58,12 @@ class Engine:
                 snapshot = IndexSnapshot(self.store, generation)
                 self._current = (
                     snapshot,
-                    HybridRetriever(snapshot, self.embed_model, self.settings.retrieval.candidates),
+                    HybridRetriever(
+                        snapshot,
+                        self.embed_model,
+                        self.settings.retrieval.candidates,
+                        self.settings.retrieval.dense_weight,
+                    ),
                 )
             return self._current
 

@@ -260,6 +260,29 @@ def counted_units(question: str) -> set[str]:
     return units
 
 
+# "..., in milliseconds?": a figure in a named unit; each unit's stems as a sentence may write it.
+MEASURED = (
+    {"millisecond", "ms"},
+    {"second", "sec"},
+    {"minut", "min"},
+    {"hour", "hr"},
+    {"day"},
+    {"gigabyt", "gb"},
+    {"megabyt", "mb"},
+    {"terabyt", "tb"},
+    {"dollar", "usd"},
+    {"watt", "kw", "kwh"},
+)
+IN_UNIT = re.compile(r"\b(?:in|as|measured in)\s+([A-Za-z]+)\s*\??\s*$", re.I)
+
+
+def measured_units(question: str) -> set[str]:
+    """The stems of the unit a question asks its figure in ("What is the latency, in milliseconds?")."""
+    match = IN_UNIT.search(question)
+    terms = content_terms(match.group(1)) if match else set()
+    return next((set(forms) for forms in MEASURED if terms & forms), set())
+
+
 def counts(text: str, unit: str) -> bool:
     """Whether a figure in ``text`` counts ``unit`` (stemmed): "1,251 speakers from ..." or a
     "175B-parameter model", but not "70k speaker similarity scores", where the figure counts scores."""
@@ -268,7 +291,9 @@ def counts(text: str, unit: str) -> bool:
         if not NUMBER.search(word):
             continue
         if "-" in word and unit in content_terms(word.partition("-")[2]):
-            return True
+            return True  # "175B-parameter"
+        if unit in content_terms(re.sub(r"^[\d.,]+", "", word.strip(".,;:()"))):
+            return True  # "24GB", "320ms"
         for j in range(i + 1, min(i + 4, len(words))):
             bare = words[j].strip(".,;:()")
             if unit in content_terms(bare):
@@ -300,7 +325,7 @@ def fact_gap(
     # fact's sentence must hold the question's other key words.
     named = {pid for pid in citable if not focus.names or _paper_names(snapshot, pid, focus, scored)}
     asked = asked_terms(focus)
-    units = counted_units(focus.question)
+    units = counted_units(focus.question) | measured_units(focus.question)
 
     def states(text: str, needs: re.Pattern) -> bool:
         words = content_terms(text)

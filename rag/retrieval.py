@@ -1,7 +1,8 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, grouped per paper.
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by weighted normalised score, grouped per paper.
 
 All three pieces are llama-index's own: VectorIndexRetriever over the ChromaVectorStore,
-BM25Retriever (bm25s), and QueryFusionRetriever in ``reciprocal_rerank`` mode. What this
+BM25Retriever (bm25s), and QueryFusionRetriever in ``relative_score`` mode (each retriever's
+scores min-max normalised, then weighted: unlike reciprocal rank, it keeps how far ahead a hit is). What this
 module adds is the per-paper grouping, so one paper split into two chunks cannot take
 two result slots, and metadata filters that work the same in every mode.
 """
@@ -52,10 +53,11 @@ def _filters(source: str | None) -> MetadataFilters | None:
 class HybridRetriever:
     """Retrieval over one index snapshot; built with it, so it never mixes two generations."""
 
-    def __init__(self, snapshot: IndexSnapshot, embed_model, candidates: int) -> None:
+    def __init__(self, snapshot: IndexSnapshot, embed_model, candidates: int, dense_weight: float = 0.5) -> None:
         self.snapshot = snapshot
         self.embed_model = embed_model
         self.candidates = candidates
+        self.dense_weight = dense_weight
         self.index = VectorStoreIndex.from_vector_store(snapshot.store.vector_store, embed_model=embed_model)
 
     def _dense(self, source: str | None, top_k: int):
@@ -72,7 +74,8 @@ class HybridRetriever:
             fusion = QueryFusionRetriever(
                 [self._dense(source, top_k), bm25],
                 llm=MockLLM(),  # never called with num_queries=1; avoids resolving Settings.llm (OpenAI)
-                mode="reciprocal_rerank",
+                mode="relative_score",
+                retriever_weights=[self.dense_weight, 1.0 - self.dense_weight],
                 num_queries=1,
                 use_async=False,
                 similarity_top_k=top_k,

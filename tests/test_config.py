@@ -32,6 +32,8 @@ def test_bad_values_name_the_setting(tmp_path, monkeypatch):
         load_settings(config)
     with pytest.raises(ConfigError, match="retrieval_mode"):
         load_settings(retrieval_mode="sparse")
+    with pytest.raises(ConfigError, match="dense_weight"):
+        load_settings(dense_weight=1.5)
 
 
 def test_openai_variables_are_a_fallback_and_keys_are_never_shown(monkeypatch):
