@@ -148,3 +148,15 @@ def test_finding_questions_do_not_reward_what_a_paper_proposes():
     assert shape_bonus(proposes, analyze("Which framework detects network intrusions?"), settings) > 0
     finding = analyze("Which design choice was found to have the biggest impact on performance?")
     assert shape_bonus(proposes, finding, settings) < settings.definition_bonus
+
+
+def test_a_figure_asked_in_a_unit_must_be_in_that_unit():
+    from rag.evidence import measured_units
+
+    units = measured_units("What is GPT-4o's average response latency for spoken input, in milliseconds?")
+    assert units == {"millisecond", "ms"}
+    assert any(counts("It responds in 320ms on average.", unit) for unit in units)
+    assert not any(counts("It responds within 3 seconds.", unit) for unit in units)
+    assert measured_units("How much memory does it need, in GB?") == {"gigabyt", "gb"}
+    assert counts("training fits in 24GB of memory", "gb")
+    assert measured_units("What is it used for in practice?") == set()
