@@ -55,7 +55,7 @@ class Engine:
                     # An ingest happened since: an embedded Chroma client must re-read the files
                     # to see vectors another process wrote. The old store stays with the old snapshot.
                     self.store = PaperStore(self.settings, self.settings.embedding.name, fresh=True)
-                snapshot = IndexSnapshot(self.store, generation)
+                snapshot = IndexSnapshot(self.store, generation, self.settings.lexical_path)
                 self._current = (
                     snapshot,
                     HybridRetriever(

@@ -296,8 +296,10 @@ def counts(text: str, unit: str) -> bool:
             return True  # "24GB", "320ms"
         for j in range(i + 1, min(i + 4, len(words))):
             bare = words[j].strip(".,;:()")
-            if unit in content_terms(bare):
-                return j + 1 == len(words) or bare != words[j] or ends_noun_phrase(words[j + 1])
+            if unit in content_terms(bare) and (
+                j + 1 == len(words) or bare != words[j] or ends_noun_phrase(words[j + 1])
+            ):
+                return True
     return False
 
 

@@ -133,26 +133,24 @@ def names_not_covered(evidence: Evidence, chosen: list[ScoredSentence]) -> list[
 
 
 def unnamed_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
-    """What is missing when the quotes leave out every name the question asks about, or when the
-    quoted papers never use a specific one (a name few papers use, such as H100 or VoxCeleb): they
+    """What is missing when the quoted papers use none of the names the question asks about, or
+    never use a specific one (a name few other papers use, such as H100 or VoxCeleb): the quotes
     would answer about something else. Common names (LLM, ImageNet) may go unsaid."""
     unnamed = names_not_covered(evidence, chosen)
     if not unnamed or evidence.snapshot is None:
         return ""
     papers = {c.sentence.paper_id for c in chosen}
     abstracts = [evidence.title(p) + " " + " ".join(s.text for s in evidence.sentences[p]) for p in papers]
-    specific = [
-        n
-        for n in unnamed
-        if evidence.snapshot.paper_share(n) <= evidence.settings.specific_name_share
-        and not any(mentions(text, head(n)) for text in abstracts)
-    ]
-    if len(unnamed) < len(evidence.focus.names) and not specific:
+    # Names the quoted papers do not use anywhere: the quotes are about something else. A name
+    # no paper uses is the unknown-name rule's (very strong evidence may still answer).
+    absent = [n for n in unnamed if not any(mentions(text, head(n)) for text in abstracts)]
+    specific = [n for n in absent if 0 < evidence.snapshot.paper_share(n) <= evidence.settings.specific_name_share]
+    if len(absent) < len(evidence.focus.names) and not specific:
         return ""
-    said = [n for n in evidence.focus.names if n not in unnamed]
+    said = [n for n in evidence.focus.names if n not in absent]
     if said:
         return f"The passages found are about {', '.join(said)}, but none of them mentions {', '.join(specific)}."
-    return f"The indexed papers mention {', '.join(unnamed)}, but no passage found says what was asked."
+    return f"The indexed papers mention {', '.join(absent)}, but no passage found says what was asked."
 
 
 def select_sentences(evidence: Evidence) -> list[ScoredSentence]:

@@ -22,11 +22,12 @@ from rag.embeddings import embed_texts
 from rag.faults import boundary
 from rag.locking import ingest_lock
 from rag.manifest import Committed
-from rag.store import PaperStore
+from rag.store import AbstractRecord, PaperStore
 from rag.types import CorpusIssue, Paper
 
 Progress = Callable[[int, int], None]
-# Papers embedded per write: small enough for steady progress, large enough to batch well.
+# Papers embedded per model call batch: small enough for steady progress. Writes gather
+# write_batch_papers of them (Chroma's cost is per write call as much as per record).
 PAPERS_PER_BATCH = 16
 
 
@@ -89,44 +90,60 @@ def _chunk_nodes(paper: Paper, texts: list[str], vectors) -> list[TextNode]:
     return nodes
 
 
-def _write_batch(
-    store: PaperStore, embed_model, papers: list[Paper], settings: Settings, previously_stored: dict[str, str]
-) -> tuple[int, int, int]:
+@dataclass
+class Embedded:
+    """Papers embedded and waiting to be written: chunk nodes and abstract records."""
+
+    papers: list[Paper] = field(default_factory=list)
+    nodes: list[TextNode] = field(default_factory=list)
+    abstracts: list[AbstractRecord] = field(default_factory=list)
+    chunks: dict[str, int] = field(default_factory=dict)
+    dimension: int | None = None
+
+
+def _embed_batch(store: PaperStore, embed_model, papers: list[Paper], settings: Settings, into: Embedded) -> None:
     chunk_lists = [chunk_texts(p, settings.embedding.chunk_tokens, settings.embedding.chunk_overlap) for p in papers]
     sentence_lists = [split_sentences(p.abstract) for p in papers]
     flat_chunks = [text for texts in chunk_lists for text in texts]
     flat_sentences = [text for texts in sentence_lists for text in texts]
     vectors = embed_texts(embed_model, flat_chunks + flat_sentences)
-    dimension = int(vectors.shape[1])
-    store.check_dimension(dimension)
+    into.dimension = int(vectors.shape[1])
+    store.check_dimension(into.dimension)
     chunk_vectors, sentence_vectors = vectors[: len(flat_chunks)], vectors[len(flat_chunks) :]
+    chunk_offset = sentence_offset = 0
+    for paper, texts, sentences in zip(papers, chunk_lists, sentence_lists, strict=True):
+        into.nodes.extend(_chunk_nodes(paper, texts, chunk_vectors[chunk_offset : chunk_offset + len(texts)]))
+        into.abstracts.append(
+            AbstractRecord(
+                paper.paper_id,
+                paper.content_hash,
+                sentences,
+                sentence_vectors[sentence_offset : sentence_offset + len(sentences)],
+            )
+        )
+        into.chunks[paper.paper_id] = len(texts)
+        chunk_offset += len(texts)
+        sentence_offset += len(sentences)
+    into.papers.extend(papers)
 
-    nodes, ids, metadatas = [], [], []
-    offset = 0
-    for paper, texts in zip(papers, chunk_lists, strict=False):
-        nodes.extend(_chunk_nodes(paper, texts, chunk_vectors[offset : offset + len(texts)]))
-        offset += len(texts)
-    for paper, sentences in zip(papers, sentence_lists, strict=False):
-        for position in range(len(sentences)):
-            ids.append(f"{paper.paper_id}:{paper.content_hash}:s{position}")
-            metadatas.append({**_metadata(paper), "position": position})
 
-    # New versions under new ids, then the switch, then the old versions go (see rag/manifest.py).
-    store.add_chunks(nodes)
+def _write(store: PaperStore, embedded: Embedded, previously_stored: dict[str, str]) -> None:
+    """One write batch: new versions under new ids, then the switch, then the old versions go
+    (see rag/manifest.py). A new paper has no other version, so nothing is deleted for it."""
+    store.add_chunks(embedded.nodes)
     boundary("add-chunks")
-    store.add_sentences(ids, flat_sentences, metadatas, sentence_vectors)
+    store.add_abstracts(embedded.abstracts)
     boundary("add-sentences")
     store.manifest.commit(
         {
-            paper.paper_id: Committed(paper.content_hash, len(texts), len(sentences))
-            for paper, texts, sentences in zip(papers, chunk_lists, sentence_lists, strict=True)
+            record.paper_id: Committed(record.content_hash, embedded.chunks[record.paper_id], len(record.sentences))
+            for record in embedded.abstracts
         }
     )
     boundary("commit")
-    for paper in papers:
-        if paper.paper_id in previously_stored:  # a new paper has no other version to delete
-            store.delete_other_versions(paper.paper_id, paper.content_hash)
-    return len(flat_chunks), len(flat_sentences), dimension
+    updated = {p.paper_id: p.content_hash for p in embedded.papers if p.paper_id in previously_stored}
+    if updated:
+        store.delete_other_versions(updated)
 
 
 def prune_refusal(parsed: ParseResult) -> str:
@@ -182,13 +199,19 @@ def _ingest(
     dimension = None
     if progress:
         progress(0, len(pending))
+    embedded = Embedded()
     for start in range(0, len(pending), PAPERS_PER_BATCH):
         batch = pending[start : start + PAPERS_PER_BATCH]
-        chunks, sentences, dimension = _write_batch(store, embed_model, batch, settings, stored)
-        report.chunks += chunks
-        report.sentences += sentences
+        _embed_batch(store, embed_model, batch, settings, embedded)
+        done = start + len(batch)
+        if len(embedded.papers) >= settings.store.write_batch_papers or done == len(pending):
+            _write(store, embedded, stored)
+            report.chunks += len(embedded.nodes)
+            report.sentences += sum(len(record.sentences) for record in embedded.abstracts)
+            dimension = embedded.dimension
+            embedded = Embedded()
         if progress:
-            progress(start + len(batch), len(pending))
+            progress(done, len(pending))
 
     if repair.repaired:
         report.issues.append(CorpusIssue("(index)", 0, f"repaired before ingesting: {repair.summary()}"))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from rag.config import Settings
 from rag.engine import get_engine
-from rag.errors import NotFoundError, RagError
+from rag.errors import IndexEmptyError, NotFoundError, RagError
 from rag.types import (
     Answer,
     AnswerMode,
@@ -144,9 +144,18 @@ def ingest(
     from rag.ingestion import ingest_corpus
 
     engine = get_engine(settings)
-    return ingest_corpus(
+    report = ingest_corpus(
         paths or engine.settings.store.corpus_paths, engine.store, engine.embed_model, engine.settings, progress, prune
     )
+    if report.papers or report.removed:
+        # Save the lexical index for this state now, so the next process start loads it.
+        try:
+            snapshot, _ = engine.view()
+        except IndexEmptyError:
+            return report
+        with snapshot.bm25_lock:
+            snapshot.bm25(None, 1)
+    return report
 
 
 def summarize(

@@ -1,18 +1,27 @@
 """The Chroma store: an embedded PersistentClient by default, a Chroma server when configured.
 
-Two collections per index:
+Collections per index:
 
 * ``<collection>``: one vector per chunk, written through llama-index's ChromaVectorStore
-  (so llama-index retrievers can read it back as nodes);
-* ``<collection>_sentences``: one vector per abstract sentence, used by the extractive
-  answerer and citation checks, so answering never embeds abstracts at query time.
+  (so llama-index retrievers can read it back as nodes), searched by similarity;
+* ``<collection>_abstracts``: each paper version's sentences and their vectors, keyed by
+  paper. The extractive answerer and citation checks read them for the papers a question
+  retrieves, so answering never embeds abstracts at query time. They are never searched by
+  similarity, so they are not in a vector index of their own: two small records per paper
+  (the sentences, and their vectors packed as float16) under a one-number placeholder
+  embedding. That is 1/9 of the records and none of the 384-dimensional graph building of one
+  vector record per sentence, and it works the same on a Chroma server;
+* ``<collection>_manifest``: which version of each paper is committed (rag/manifest.py).
 
-Both record the embedding model and dimension they were built with.
+The chunk collection records the embedding model and dimension it was built with.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -42,6 +51,44 @@ class StoredSentence:
     position: int
     text: str
     vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class AbstractRecord:
+    """One paper version's sentences and their vectors, as written to ``<collection>_abstracts``."""
+
+    paper_id: str
+    content_hash: str
+    sentences: list[str]
+    vectors: np.ndarray
+
+
+def record_ids(paper_id: str, content_hash: str, sentences: int) -> tuple[str, str]:
+    """The ids of a version's text and vector records; they carry the sentence count, so a
+    consistency check reads ids only, never the payloads."""
+    return f"{paper_id}:{content_hash}:t{sentences}", f"{paper_id}:{content_hash}:v{sentences}"
+
+
+def parse_entry_id(entry_id: str) -> tuple[str, str, str]:
+    """(paper_id, content_hash, kind+number) of a chunk ("c0") or abstract record ("t9", "v9") id."""
+    paper_id, content_hash, suffix = entry_id.rsplit(":", 2)
+    return paper_id, content_hash, suffix
+
+
+def _pack(vectors: np.ndarray) -> str:
+    return base64.b64encode(np.asarray(vectors, dtype=np.float16).tobytes()).decode("ascii")
+
+
+def _unpack(packed: str, count: int) -> np.ndarray:
+    flat = np.frombuffer(base64.b64decode(packed), dtype=np.float16).astype(np.float32)
+    vectors = flat.reshape(count, -1) if count else flat.reshape(0, 0)
+    # float16 rounding moves a unit vector's norm by ~1e-3; cosines need it back at 1.
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def _placeholder(entry_id: str) -> list[float]:
+    """A one-number embedding: Chroma needs one per record; spread out so its graph stays shallow."""
+    return [float(int.from_bytes(entry_id.encode()[-4:], "little") % 100_003) / 100_003]
 
 
 def open_client(settings: Settings, fresh: bool = False):
@@ -98,8 +145,11 @@ class PaperStore:
             self.chunks = self.client.get_or_create_collection(
                 store.collection, metadata=metadata, configuration={"hnsw": hnsw}, embedding_function=None
             )
-            self.sentences = self.client.get_or_create_collection(
-                settings.sentence_collection, metadata=metadata, configuration={"hnsw": hnsw}, embedding_function=None
+            self.abstracts = self.client.get_or_create_collection(
+                settings.sentence_collection,
+                metadata=metadata,
+                configuration={"hnsw": {"space": "l2", "ef_construction": 16, "max_neighbors": 4}},
+                embedding_function=None,
             )
             self._raise_ef_search(store.hnsw_ef_search)
             self.manifest = Manifest(self.client, f"{store.collection}_manifest")
@@ -109,6 +159,19 @@ class PaperStore:
             ) from None
         self._check_embedding(self.chunks)
         self._vector_store = None
+
+    @property
+    def legacy_sentences(self):
+        """The per-sentence collection of an index written by an earlier version, or None. Looked up
+        each time: another process may migrate it away while this store is open."""
+        return self._existing(self.settings.legacy_sentence_collection)
+
+    def _existing(self, name: str):
+        """The collection if it exists (never created: it is only read and migrated)."""
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception:  # chromadb raises NotFoundError/ValueError variants by version
+            return None
 
     def _raise_ef_search(self, ef_search: int) -> None:
         """Indexes built before ef_search was raised get it now (it is a search-time setting)."""
@@ -136,7 +199,7 @@ class PaperStore:
 
     def check_dimension(self, dimension: int) -> None:
         """Record the dimension on first write; refuse vectors of another size later."""
-        for collection in (self.chunks, self.sentences):
+        for collection in (self.chunks, self.abstracts):
             stored = (collection.metadata or {}).get(DIMENSION_KEY)
             if stored and int(stored) != dimension:
                 raise EmbeddingMismatchError(
@@ -154,7 +217,7 @@ class PaperStore:
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         extra = {DIMENSION_KEY: dimension} if dimension else {}
         generation = self.generation() + 1
-        for collection in (self.chunks, self.sentences):
+        for collection in (self.chunks, self.abstracts):
             self._update_metadata(collection, last_ingest=stamp, **{GENERATION_KEY: generation}, **extra)
 
     def generation(self) -> int:
@@ -173,20 +236,39 @@ class PaperStore:
         if entries or not self.chunks.count():
             return entries
         versions: dict[str, set[str]] = {}
-        chunk_counts: dict[tuple[str, str], int] = {}
+        chunk_counts: Counter = Counter()
         for meta in self.chunks.get(include=["metadatas"])["metadatas"] or []:
             key = (meta["paper_id"], meta["content_hash"])
             versions.setdefault(key[0], set()).add(key[1])
-            chunk_counts[key] = chunk_counts.get(key, 0) + 1
-        sentence_counts: dict[tuple[str, str], int] = {}
-        for meta in self.sentences.get(include=["metadatas"])["metadatas"] or []:
-            key = (meta["paper_id"], meta["content_hash"])
-            sentence_counts[key] = sentence_counts.get(key, 0) + 1
+            chunk_counts[key] += 1
+        sentence_counts = self.sentence_counts()
         return {
             pid: Committed(h, chunk_counts[(pid, h)], sentence_counts.get((pid, h), 0))
             for pid, hashes in versions.items()
             if len(hashes) == 1 and sentence_counts.get((pid, (h := next(iter(hashes)))), 0)
         }
+
+    def abstract_entries(self) -> list[tuple[str, str, str, str]]:
+        """(id, paper_id, content_hash, kind+count) of every abstract record, from the ids alone."""
+        ids = self.abstracts.get(include=[])["ids"]
+        return [(entry_id, *parse_entry_id(entry_id)) for entry_id in ids]
+
+    def sentence_counts(self) -> dict[tuple[str, str], int]:
+        """(paper_id, content_hash) -> sentences, for versions with both records (or legacy sentences)."""
+        kinds: dict[tuple[str, str], set[str]] = {}
+        for _, paper_id, content_hash, suffix in self.abstract_entries():
+            kinds.setdefault((paper_id, content_hash), set()).add(suffix)
+        counts = {}
+        for key, suffixes in kinds.items():
+            numbers = {suffix[1:] for suffix in suffixes}
+            if {suffix[0] for suffix in suffixes} == {"t", "v"} and len(numbers) == 1:
+                counts[key] = int(numbers.pop())
+        if (legacy := self.legacy_sentences) is not None:
+            old = Counter(
+                (m["paper_id"], m["content_hash"]) for m in legacy.get(include=["metadatas"])["metadatas"] or []
+            )
+            counts = {**old, **counts}
+        return counts
 
     def stored_hashes(self) -> dict[str, str]:
         """paper_id -> content hash of the committed version."""
@@ -228,28 +310,67 @@ class PaperStore:
         if not paper_ids:
             return {}
         hashes = self.stored_hashes() if hashes is None else hashes
-        include = ["documents", "metadatas", "embeddings"] if with_vectors else ["documents", "metadatas"]
-        found = self.sentences.get(where={"paper_id": {"$in": list(paper_ids)}}, include=include)
-        vectors = found["embeddings"] if with_vectors else [np.zeros(0)] * len(found["documents"])
         grouped: dict[str, list[StoredSentence]] = {pid: [] for pid in paper_ids}
-        for text, metadata, vector in zip(found["documents"], found["metadatas"], vectors, strict=True):
-            if hashes.get(metadata["paper_id"]) != metadata["content_hash"]:
+        for record in self.read_abstracts(paper_ids, with_vectors):
+            if hashes.get(record.paper_id) != record.content_hash:
                 continue  # an uncommitted or superseded version (a crash left it; repair removes it)
-            grouped[metadata["paper_id"]].append(
-                StoredSentence(
-                    metadata["paper_id"], int(metadata["position"]), text, np.asarray(vector, dtype=np.float32)
+            grouped[record.paper_id] = [
+                StoredSentence(record.paper_id, position, text, record.vectors[position] if with_vectors else _EMPTY)
+                for position, text in enumerate(record.sentences)
+            ]
+        missing = [pid for pid, sentences in grouped.items() if not sentences]
+        if missing and (legacy := self.legacy_sentences) is not None:
+            grouped.update(self._legacy_sentences_for(legacy, missing, with_vectors, hashes))
+        return grouped
+
+    def read_abstracts(self, paper_ids: Sequence[str], with_vectors: bool = True) -> list[AbstractRecord]:
+        """Every stored version's record of the given papers (committed or not)."""
+        where: dict = {"paper_id": {"$in": list(paper_ids)}}
+        if not with_vectors:
+            where = {"$and": [where, {"kind": "text"}]}
+        found = self.abstracts.get(where=where, include=["metadatas"])
+        texts: dict[tuple[str, str], list[str]] = {}
+        packed: dict[tuple[str, str], str] = {}
+        for meta in found["metadatas"] or []:
+            key = (meta["paper_id"], meta["content_hash"])
+            if meta["kind"] == "text":
+                texts[key] = json.loads(meta["sentences"])
+            else:
+                packed[key] = meta["vectors"]
+        records = []
+        for (paper_id, content_hash), sentences in texts.items():
+            if with_vectors and (paper_id, content_hash) not in packed:
+                continue  # half-written version: not readable
+            vectors = _unpack(packed[(paper_id, content_hash)], len(sentences)) if with_vectors else _EMPTY
+            records.append(AbstractRecord(paper_id, content_hash, sentences, vectors))
+        return records
+
+    @staticmethod
+    def _legacy_sentences_for(
+        legacy, paper_ids: list[str], with_vectors: bool, hashes: dict[str, str]
+    ) -> dict[str, list[StoredSentence]]:
+        """Sentences from an index written before the abstracts store (one record per sentence)."""
+        include = ["documents", "metadatas", "embeddings"] if with_vectors else ["documents", "metadatas"]
+        found = legacy.get(where={"paper_id": {"$in": paper_ids}}, include=include)
+        vectors = found["embeddings"] if with_vectors else [_EMPTY] * len(found["documents"])
+        grouped: dict[str, list[StoredSentence]] = {}
+        for text, meta, vector in zip(found["documents"], found["metadatas"], vectors, strict=True):
+            if hashes.get(meta["paper_id"]) == meta["content_hash"]:
+                sentence = StoredSentence(
+                    meta["paper_id"], int(meta["position"]), text, np.asarray(vector, dtype=np.float32)
                 )
-            )
+                grouped.setdefault(meta["paper_id"], []).append(sentence)
         for sentences in grouped.values():
             sentences.sort(key=lambda s: s.position)
         return grouped
 
     def stats(self) -> IndexStatus:
         metadata = self.client.get_collection(self.settings.store.collection).metadata or {}
+        committed = self.committed()
         return IndexStatus(
-            papers=len(self.committed()),
+            papers=len(committed),
             chunks=self.chunks.count(),
-            sentences=self.sentences.count(),
+            sentences=sum(c.sentences for c in committed.values()),
             embedding_model=metadata.get(EMBEDDING_KEY, self.embedding_name),
             embedding_dim=metadata.get(DIMENSION_KEY),
             store=self.location,
@@ -263,21 +384,31 @@ class PaperStore:
         for start in range(0, len(nodes), WRITE_BATCH):
             self.vector_store.add(nodes[start : start + WRITE_BATCH])
 
-    def add_sentences(self, ids: list[str], texts: list[str], metadatas: list[dict], vectors: np.ndarray) -> None:
-        for start in range(0, len(ids), WRITE_BATCH):
-            end = start + WRITE_BATCH
-            self.sentences.upsert(
-                ids=ids[start:end],
-                documents=texts[start:end],
-                metadatas=metadatas[start:end],
-                embeddings=vectors[start:end],
-            )
+    def add_abstracts(self, records: list[AbstractRecord]) -> None:
+        """Write each version's two records (upsert: a rerun after a crash rewrites the same ids)."""
+        for start in range(0, len(records), WRITE_BATCH // 2):
+            ids, metadatas = [], []
+            for record in records[start : start + WRITE_BATCH // 2]:
+                text_id, vector_id = record_ids(record.paper_id, record.content_hash, len(record.sentences))
+                base = {"paper_id": record.paper_id, "content_hash": record.content_hash}
+                ids += [text_id, vector_id]
+                metadatas += [
+                    {**base, "kind": "text", "sentences": json.dumps(record.sentences, ensure_ascii=False)},
+                    {**base, "kind": "vectors", "vectors": _pack(record.vectors)},
+                ]
+            self.abstracts.upsert(ids=ids, embeddings=[_placeholder(i) for i in ids], metadatas=metadatas)
 
-    def delete_other_versions(self, paper_id: str, keep_hash: str) -> None:
-        """Remove a paper's entries of any version but ``keep_hash`` (after that one is committed)."""
-        where = {"$and": [{"paper_id": paper_id}, {"content_hash": {"$ne": keep_hash}}]}
-        for collection in (self.chunks, self.sentences):
-            collection.delete(where=where)
+    def delete_other_versions(self, keep: dict[str, str]) -> None:
+        """Remove entries of the given papers of any version but the one to keep (after that one is
+        committed): one read of their ids and batched deletes, whatever the number of papers."""
+        paper_ids = list(keep)
+        for collection in (self.chunks, self.abstracts):
+            stale = []
+            for start in range(0, len(paper_ids), WRITE_BATCH):
+                batch = paper_ids[start : start + WRITE_BATCH]
+                ids = collection.get(where={"paper_id": {"$in": batch}}, include=[])["ids"]
+                stale += [i for i in ids if keep.get(parse_entry_id(i)[0]) != parse_entry_id(i)[1]]
+            self._delete(collection, stale)
             boundary("delete-other-versions")
 
     def delete_papers(self, paper_ids: Iterable[str]) -> None:
@@ -286,11 +417,44 @@ class PaperStore:
         if ids:
             self.manifest.remove(ids)
             boundary("prune-manifest")
-            for collection in (self.chunks, self.sentences):
-                collection.delete(where={"paper_id": {"$in": ids}})
+            for collection in (self.chunks, self.abstracts):
+                for start in range(0, len(ids), WRITE_BATCH):
+                    collection.delete(where={"paper_id": {"$in": ids[start : start + WRITE_BATCH]}})
                 boundary("prune-entries")
 
-    def delete_ids(self, chunk_ids: list[str], sentence_ids: list[str]) -> None:
-        for collection, ids in ((self.chunks, chunk_ids), (self.sentences, sentence_ids)):
-            for start in range(0, len(ids), WRITE_BATCH):
-                collection.delete(ids=ids[start : start + WRITE_BATCH])
+    def delete_ids(self, chunk_ids: list[str], abstract_ids: list[str]) -> None:
+        self._delete(self.chunks, chunk_ids)
+        self._delete(self.abstracts, abstract_ids)
+
+    @staticmethod
+    def _delete(collection, ids: list[str]) -> None:
+        for start in range(0, len(ids), WRITE_BATCH):
+            collection.delete(ids=ids[start : start + WRITE_BATCH])
+
+    # --- the store before the abstracts collection ------------------------------------------
+    def migrate_legacy_sentences(self, committed: dict[str, Committed]) -> int:
+        """Copy an older index's per-sentence records into the abstracts store (no re-embedding),
+        then drop them. Idempotent: a crash midway leaves the old records, and the next run
+        finishes the copy. Returns the number of papers copied."""
+        if (legacy := self.legacy_sentences) is None:
+            return 0
+        have = {(paper_id, content_hash) for _, paper_id, content_hash, _ in self.abstract_entries()}
+        wanted = [pid for pid, c in committed.items() if (pid, c.content_hash) not in have]
+        hashes = {pid: c.content_hash for pid, c in committed.items()}
+        copied = 0
+        for start in range(0, len(wanted), WRITE_BATCH // 10):
+            batch = wanted[start : start + WRITE_BATCH // 10]
+            found = self._legacy_sentences_for(legacy, batch, True, hashes)
+            records = [
+                AbstractRecord(pid, hashes[pid], [s.text for s in sentences], np.stack([s.vector for s in sentences]))
+                for pid, sentences in found.items()
+                if sentences
+            ]
+            self.add_abstracts(records)
+            copied += len(records)
+            boundary("migrate-sentences")
+        self.client.delete_collection(self.settings.legacy_sentence_collection)
+        return copied
+
+
+_EMPTY = np.zeros(0, dtype=np.float32)

@@ -13,7 +13,7 @@ from rag.errors import EmbeddingMismatchError
 
 def _ids(settings):
     engine = get_engine(settings)
-    return sorted(engine.store.chunks.get()["ids"]), sorted(engine.store.sentences.get()["ids"])
+    return sorted(engine.store.chunks.get()["ids"]), sorted(engine.store.abstracts.get(include=[])["ids"])
 
 
 def test_ingest_stores_every_paper_and_a_second_run_changes_nothing(small_settings):

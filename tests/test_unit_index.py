@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
@@ -137,3 +138,95 @@ def test_ingest_elsewhere_moves_the_generation_and_the_running_engine_follows(tm
     stored = rag.get_paper(GROKKING.paper_id, settings=settings)
     assert stored.abstract == edited.abstract  # the old version's sentences are gone
     assert rag.status(settings=settings).papers == 3
+
+
+def _to_legacy_layout(store: PaperStore) -> int:
+    """Rewrite an index in the layout of earlier versions: one vector record per sentence in
+    "<collection>_sentences", no abstracts records. Returns the number of sentences moved."""
+    legacy = store.client.get_or_create_collection(
+        store.settings.legacy_sentence_collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+    )
+    records = store.read_abstracts(list(store.stored_hashes()))
+    ids, texts, metadatas, vectors = [], [], [], []
+    for record in records:
+        for position, (text, vector) in enumerate(zip(record.sentences, record.vectors, strict=True)):
+            ids.append(f"{record.paper_id}:{record.content_hash}:s{position}")
+            texts.append(text)
+            metadatas.append({"paper_id": record.paper_id, "content_hash": record.content_hash, "position": position})
+            vectors.append(vector.tolist())
+    legacy.add(ids=ids, documents=texts, metadatas=metadatas, embeddings=vectors)
+    store.abstracts.delete(ids=store.abstracts.get(include=[])["ids"])
+    return len(ids)
+
+
+def test_an_index_of_the_per_sentence_layout_is_read_then_migrated_without_re_embedding(tmp_path):
+    settings = fake_settings(tmp_path / "legacy")
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", CORPUS)
+    rag.ingest([corpus], settings=settings)
+    store = PaperStore(settings, settings.embedding.name)
+    before = {
+        pid: [(s.text, s.vector.round(2).tolist()) for s in sentences]
+        for pid, sentences in store.sentences_for(list(store.stored_hashes())).items()
+    }
+    moved = _to_legacy_layout(store)
+    assert moved == sum(len(v) for v in before.values())
+
+    # Readers of the old layout see every sentence, with its vector.
+    old = PaperStore(settings, settings.embedding.name, fresh=True)
+    assert old.legacy_sentences is not None and not old.abstracts.count()
+    read = {
+        pid: [(s.text, s.vector.round(2).tolist()) for s in sentences]
+        for pid, sentences in old.sentences_for(list(old.stored_hashes())).items()
+    }
+    assert read == before
+    report = rag.check(settings=settings)
+    assert not report.consistent and report.legacy_sentences
+
+    # The repair copies the sentences into the abstracts store and drops the old collection.
+    repaired = rag.check(repair=True, settings=settings)
+    assert repaired.migrated == len(CORPUS) and repaired.repaired
+    fresh = PaperStore(settings, settings.embedding.name, fresh=True)
+    assert fresh.legacy_sentences is None
+    after = {
+        pid: [(s.text, s.vector.round(2).tolist()) for s in sentences]
+        for pid, sentences in fresh.sentences_for(list(fresh.stored_hashes())).items()
+    }
+    assert after == before
+    assert rag.check(settings=settings).consistent
+    # Nothing needs embedding again.
+    report = rag.ingest([corpus], settings=settings)
+    assert (report.unchanged, report.chunks, report.sentences) == (len(CORPUS), 0, 0)
+
+
+def test_the_lexical_index_is_saved_once_and_loaded_for_the_same_committed_state(tmp_path):
+    from rag.snapshot import IndexSnapshot
+
+    settings = fake_settings(tmp_path / "lexical")
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", CORPUS)
+    rag.ingest([corpus], settings=settings)
+    # Ingest saves the entry for the state it leaves; without it the next snapshot builds one.
+    assert len(list(settings.lexical_path.iterdir())) == 1
+    shutil.rmtree(settings.lexical_path)
+    store = PaperStore(settings, settings.embedding.name)
+    built = IndexSnapshot(store, store.generation(), settings.lexical_path)
+    assert not built.from_cache
+    with built.bm25_lock:
+        expected = [r.node.node_id for r in built.bm25(None, 5).retrieve("gradient low-rank projection memory")]
+    entries = list(settings.lexical_path.iterdir())
+    assert len(entries) == 1
+
+    loaded = IndexSnapshot(store, store.generation(), settings.lexical_path)
+    assert loaded.from_cache
+    assert sorted(n.node_id for n in loaded.nodes) == sorted(n.node_id for n in built.nodes)
+    assert loaded.document_frequency == built.document_frequency and loaded.vocabulary == built.vocabulary
+    with loaded.bm25_lock:
+        assert [
+            r.node.node_id for r in loaded.bm25(None, 5).retrieve("gradient low-rank projection memory")
+        ] == expected
+
+    # Any committed change is another state, with its own entry: the old one is never served for it.
+    write_jsonl(corpus, [*CORPUS, EXTRA])
+    rag.ingest([corpus], settings=settings)
+    changed = IndexSnapshot(store, store.generation(), settings.lexical_path)
+    assert EXTRA.paper_id in {n.metadata["paper_id"] for n in changed.nodes}
+    assert len(list(settings.lexical_path.iterdir())) == 2  # the newest two are kept
