@@ -99,6 +99,11 @@ class LocalMiniLMEmbedding(BaseEmbedding):
         return result
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        return self._embed_batch_with_spans(texts, [[] for _ in texts])[0]
+
+    def _embed_batch_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
         # The tokenizer's padding state is shared; serialise calls from server threads.
         with self._lock:
             encoded = self._tokenizer.encode_batch(texts)
@@ -108,8 +113,28 @@ class LocalMiniLMEmbedding(BaseEmbedding):
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
         pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        span_vectors = [
+            [_pool_span(hidden[row], encoded[row].offsets, mask[row], span) for span in text_spans]
+            for row, text_spans in enumerate(spans)
+        ]
+        return _unit(pooled), span_vectors
+
+    def embed_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Each text's vector, and a vector per character span of it from the same forward pass:
+        the span's token states mean-pooled ("late chunking"). A span cut off by the 256-wordpiece
+        limit gets None (the caller embeds it on its own)."""
+        result = np.zeros((len(texts), LOCAL_DIMENSION), dtype=np.float32)
+        span_vectors: list[list[np.ndarray | None]] = [[] for _ in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.embed_batch_size):
+            batch = order[start : start + self.embed_batch_size]
+            vectors, pooled_spans = self._embed_batch_with_spans([texts[i] for i in batch], [spans[i] for i in batch])
+            result[batch] = vectors
+            for position, i in enumerate(batch):
+                span_vectors[i] = pooled_spans[position]
+        return result, span_vectors
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()
@@ -122,6 +147,21 @@ class LocalMiniLMEmbedding(BaseEmbedding):
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return (vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def _pool_span(hidden: np.ndarray, offsets, mask: np.ndarray, span: tuple[int, int]) -> np.ndarray | None:
+    """Mean of the token states inside ``span`` (character offsets), or None when the text was
+    truncated before the span ends."""
+    start, end = span
+    tokens = [i for i, (a, b) in enumerate(offsets) if mask[i] and b > a and a >= start and b <= end]
+    last = max((b for (a, b), m in zip(offsets, mask, strict=True) if m and b > a), default=0)
+    if not tokens or last < end - 1:
+        return None
+    return _unit(hidden[tokens].mean(axis=0))
 
 
 def build_embedding(settings: EmbeddingSettings) -> BaseEmbedding:

@@ -12,13 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from llama_index.core.schema import TextNode
 
 from rag.chunking import chunk_texts, split_sentences
 from rag.config import Settings
 from rag.consistency import check_index
 from rag.corpus import ParseResult, parse_corpus
-from rag.embeddings import embed_texts
+from rag.embeddings import LocalMiniLMEmbedding, embed_texts
 from rag.faults import boundary
 from rag.locking import ingest_lock
 from rag.manifest import Committed
@@ -106,10 +107,13 @@ def _embed_batch(store: PaperStore, embed_model, papers: list[Paper], settings: 
     sentence_lists = [split_sentences(p.abstract) for p in papers]
     flat_chunks = [text for texts in chunk_lists for text in texts]
     flat_sentences = [text for texts in sentence_lists for text in texts]
-    vectors = embed_texts(embed_model, flat_chunks + flat_sentences)
-    into.dimension = int(vectors.shape[1])
+    if settings.embedding.late_chunking and isinstance(embed_model, LocalMiniLMEmbedding):
+        chunk_vectors, sentence_vectors = _late_chunked(embed_model, chunk_lists, sentence_lists)
+    else:
+        vectors = embed_texts(embed_model, flat_chunks + flat_sentences)
+        chunk_vectors, sentence_vectors = vectors[: len(flat_chunks)], vectors[len(flat_chunks) :]
+    into.dimension = int(chunk_vectors.shape[1])
     store.check_dimension(into.dimension)
-    chunk_vectors, sentence_vectors = vectors[: len(flat_chunks)], vectors[len(flat_chunks) :]
     chunk_offset = sentence_offset = 0
     for paper, texts, sentences in zip(papers, chunk_lists, sentence_lists, strict=True):
         into.nodes.extend(_chunk_nodes(paper, texts, chunk_vectors[chunk_offset : chunk_offset + len(texts)]))
@@ -125,6 +129,34 @@ def _embed_batch(store: PaperStore, embed_model, papers: list[Paper], settings: 
         chunk_offset += len(texts)
         sentence_offset += len(sentences)
     into.papers.extend(papers)
+
+
+def _late_chunked(
+    model: LocalMiniLMEmbedding, chunk_lists: list[list[str]], sentence_lists: list[list[str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk vectors, and sentence vectors pooled from the same forward pass: each sentence from
+    the first chunk holding it whole within the model's input limit, else embedded on its own."""
+    texts, spans, where = [], [], []
+    for chunks, sentences in zip(chunk_lists, sentence_lists, strict=True):
+        first = len(texts)
+        texts.extend(chunks)
+        spans.extend([] for _ in chunks)
+        for sentence in sentences:
+            found = next(((i, c.find(sentence)) for i, c in enumerate(chunks) if sentence in c), None)
+            if found is None:
+                where.append(None)
+                continue
+            chunk, start = first + found[0], found[1]
+            where.append((chunk, len(spans[chunk])))
+            spans[chunk].append((start, start + len(sentence)))
+    chunk_vectors, pooled = model.embed_with_spans(texts, spans)
+    flat_sentences = [s for sentences in sentence_lists for s in sentences]
+    vectors: list[np.ndarray | None] = [pooled[w[0]][w[1]] if w else None for w in where]
+    alone = [i for i, v in enumerate(vectors) if v is None]
+    for i, vector in zip(alone, model.embed_array([flat_sentences[i] for i in alone]), strict=True):
+        vectors[i] = vector
+    sentence_vectors = np.stack(vectors) if vectors else np.zeros((0, chunk_vectors.shape[1]), np.float32)
+    return chunk_vectors, sentence_vectors
 
 
 def _write(store: PaperStore, embedded: Embedded, previously_stored: dict[str, str]) -> None:

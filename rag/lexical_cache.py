@@ -83,7 +83,7 @@ def save(root: Path, collection: str, key: str, index: LexicalIndex) -> None:
     except OSError:
         return
     try:
-        index.bm25.persist(str(staging))
+        index.bm25.persist(str(staging), show_progress=False)
         derived = {
             "vocabulary": sorted(index.vocabulary),
             "document_frequency": dict(index.document_frequency),
