@@ -160,3 +160,11 @@ def test_a_figure_asked_in_a_unit_must_be_in_that_unit():
     assert measured_units("How much memory does it need, in GB?") == {"gigabyt", "gb"}
     assert counts("training fits in 24GB of memory", "gb")
     assert measured_units("What is it used for in practice?") == set()
+
+
+def test_a_measure_word_in_a_name_does_not_make_a_quantity_question():
+    from rag.focus import question_shape
+
+    assert question_shape("What is a weight compander?") == "definition"
+    assert question_shape("What is the context length of Llama 2?") == "quantity"
+    assert question_shape("What sliding-window attention size does Mistral-7B use?") == "quantity"
