@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rag.chroma_paging import get_all
 from rag.faults import boundary
 from rag.manifest import Committed
 from rag.store import PaperStore, parse_entry_id
@@ -73,7 +74,7 @@ class CheckReport:
 
 def _entries(collection) -> list[tuple[str, str, str]]:
     """(id, paper_id, content_hash) of every chunk, read from the ids alone."""
-    return [(i, *parse_entry_id(i)[:2]) for i in collection.get(include=[])["ids"]]
+    return [(i, *parse_entry_id(i)[:2]) for i in get_all(collection, [])["ids"]]
 
 
 def check_index(store: PaperStore, repair: bool = False, lexical: bool = False) -> CheckReport:

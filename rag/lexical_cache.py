@@ -37,9 +37,17 @@ KEEP_ENTRIES = 2
 class LexicalIndex:
     bm25: BM25Retriever
     nodes: list[BaseNode]
-    vocabulary: set[str]
+    # Lower-cased word -> papers using it (counts, so a later state can subtract a changed paper).
+    vocabulary: Counter
+    # Stemmed content word -> papers using it.
     document_frequency: Counter
-    papers: int
+    # The committed state it describes: paper_id -> content hash, in the store at ``location``.
+    hashes: dict[str, str]
+    location: str = ""
+
+    @property
+    def papers(self) -> int:
+        return len(self.hashes)
 
 
 def state_key(location: str, collection: str, hashes: dict[str, str]) -> str:
@@ -55,21 +63,43 @@ def entry_dir(root: Path, collection: str, key: str) -> Path:
 
 def load(root: Path, collection: str, key: str) -> LexicalIndex | None:
     """The saved entry for this index state, or None (missing or unreadable: it is rebuilt)."""
+    return _read(entry_dir(root, collection, key))
+
+
+def load_latest(root: Path, collection: str, location: str) -> LexicalIndex | None:
+    """The newest saved entry of the collection in the same store, whatever state it describes:
+    a new state is built from it by re-reading only the papers that changed."""
+    if not root.is_dir():
+        return None
+    entries = sorted(_entries(root, collection), key=lambda p: p.stat().st_mtime, reverse=True)
+    readable = (index for index in map(_read, entries) if index is not None)
+    return next((index for index in readable if index.location == location), None)
+
+
+def _read(path: Path) -> LexicalIndex | None:
     from llama_index.core.vector_stores.utils import metadata_dict_to_node
     from llama_index.retrievers.bm25 import BM25Retriever
 
-    path = entry_dir(root, collection, key)
     if not (path / DERIVED_FILE).is_file():
         return None
     try:
         derived = json.loads((path / DERIVED_FILE).read_text(encoding="utf-8"))
         bm25 = BM25Retriever.from_persist_dir(str(path), show_progress=False)
         nodes = [metadata_dict_to_node(entry) for entry in bm25.corpus]
-    except (OSError, ValueError, KeyError):
+        return LexicalIndex(
+            bm25,
+            nodes,
+            Counter(derived["vocabulary"]),
+            Counter(derived["document_frequency"]),
+            dict(derived["hashes"]),
+            str(derived["location"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return LexicalIndex(
-        bm25, nodes, set(derived["vocabulary"]), Counter(derived["document_frequency"]), int(derived["papers"])
-    )
+
+
+def _entries(root: Path, collection: str) -> list[Path]:
+    return [p for p in root.glob(f"{collection}-{'?' * KEY_LENGTH}") if p.is_dir()]
 
 
 def save(root: Path, collection: str, key: str, index: LexicalIndex) -> None:
@@ -85,9 +115,10 @@ def save(root: Path, collection: str, key: str, index: LexicalIndex) -> None:
     try:
         index.bm25.persist(str(staging), show_progress=False)
         derived = {
-            "vocabulary": sorted(index.vocabulary),
+            "vocabulary": dict(index.vocabulary),
             "document_frequency": dict(index.document_frequency),
-            "papers": index.papers,
+            "hashes": index.hashes,
+            "location": index.location,
         }
         # derived.json last: its presence marks a whole entry.
         (staging / DERIVED_FILE).write_text(json.dumps(derived), encoding="utf-8")
@@ -100,7 +131,7 @@ def save(root: Path, collection: str, key: str, index: LexicalIndex) -> None:
 
 def _prune(root: Path, collection: str, keep: Path) -> None:
     entries = sorted(
-        (p for p in root.glob(f"{collection}-{'?' * KEY_LENGTH}") if p.is_dir() and p != keep),
+        (p for p in _entries(root, collection) if p != keep),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rag.chroma_paging import get_all
+
 WRITE_BATCH = 1000
 
 
@@ -32,7 +34,7 @@ class Manifest:
 
     def load(self) -> dict[str, Committed]:
         """paper_id -> its committed version."""
-        found = self.collection.get(include=["metadatas"])
+        found = get_all(self.collection, ["metadatas"])
         return {
             paper_id: Committed(meta["content_hash"], int(meta["chunks"]), int(meta["sentences"]))
             for paper_id, meta in zip(found["ids"], found["metadatas"] or [], strict=True)

@@ -144,10 +144,11 @@ def ingest(
     from rag.ingestion import ingest_corpus
 
     engine = get_engine(settings)
+    before = engine.store.generation()
     report = ingest_corpus(
         paths or engine.settings.store.corpus_paths, engine.store, engine.embed_model, engine.settings, progress, prune
     )
-    if report.papers or report.removed:
+    if engine.store.generation() != before:
         # Save the lexical index for this state now, so the next process start loads it.
         try:
             snapshot, _ = engine.view()

@@ -29,6 +29,18 @@ if TYPE_CHECKING:
 SOURCE_INDEXES = 8
 
 
+def _word_counts(nodes: list) -> tuple[Counter, Counter]:
+    """Per word, the papers using it: lower-cased words (vocabulary) and stemmed content words.
+    A paper's chunks together hold its title and whole abstract."""
+    words: dict[str, set[str]] = {}
+    terms: dict[str, set[str]] = {}
+    for node in nodes:
+        paper_id, text = node.metadata["paper_id"], node.get_content()
+        words.setdefault(paper_id, set()).update(vocabulary([text]))
+        terms.setdefault(paper_id, set()).update(content_terms(text))
+    return Counter(w for ws in words.values() for w in ws), Counter(t for ts in terms.values() for t in ts)
+
+
 class IndexSnapshot:
     def __init__(self, store: PaperStore, generation: int, cache_root: Path | None = None) -> None:
         self.store = store
@@ -36,29 +48,49 @@ class IndexSnapshot:
         # Only committed versions: a crash may have left others in Chroma until the next repair.
         self.hashes = store.stored_hashes()
         self._cache_root = cache_root
-        self._cache_key = lexical_cache.state_key(store.location, store.settings.store.collection, self.hashes)
-        saved = lexical_cache.load(cache_root, store.settings.store.collection, self._cache_key) if cache_root else None
-        self._saved = saved
-        if saved is not None:
-            self.nodes = saved.nodes
+        collection = store.settings.store.collection
+        self._cache_key = lexical_cache.state_key(store.location, collection, self.hashes)
+        self._saved = lexical_cache.load(cache_root, collection, self._cache_key) if cache_root else None
+        self._lock = threading.Lock()
+        self._by_source: dict[str, BM25Retriever] = {}
+        self._all: BM25Retriever | None = None
+        if self._saved is not None:
+            self.nodes = self._saved.nodes
+            self._all = self._saved.bm25
+            self._vocabulary, self._frequency = self._saved.vocabulary, self._saved.document_frequency
+            self.built_from = "saved"
         else:
-            self.nodes = [
-                node
-                for node in store.all_nodes()
-                if self.hashes.get(node.metadata["paper_id"]) == node.metadata["content_hash"]
-            ]
+            previous = lexical_cache.load_latest(cache_root, collection, store.location) if cache_root else None
+            self.nodes, self._vocabulary, self._frequency = self._read_nodes(previous)
+            # "previous": a saved state plus the papers changed since; "store": every chunk read from Chroma.
+            self.built_from = "store" if previous is None else "previous"
         if not self.nodes:
             raise IndexEmptyError(
                 f"the index at {store.location} (collection {store.settings.store.collection!r}) is empty; "
                 "run `rag ingest` first"
             )
-        self._lock = threading.Lock()
-        self._by_source: dict[str, BM25Retriever] = {}
-        self._all: BM25Retriever | None = saved.bm25 if saved is not None else None
+
+    def _read_nodes(self, previous: lexical_cache.LexicalIndex | None) -> tuple[list, Counter, Counter]:
+        """The committed chunk nodes and the word counts: from Chroma, or from the newest saved
+        state plus the papers that changed since (a re-ingest of 100 papers in 100k reads 100)."""
+        if previous is None:
+            nodes = [node for node in self.store.all_nodes() if self.is_committed(node.metadata)]
+            return nodes, *_word_counts(nodes)
+        gone = {pid for pid, h in previous.hashes.items() if self.hashes.get(pid) != h}
+        new = [pid for pid, h in self.hashes.items() if previous.hashes.get(pid) != h]
+        old_nodes = [n for n in previous.nodes if n.metadata["paper_id"] in gone]
+        new_nodes = [n for n in self.store.nodes_of(new) if self.is_committed(n.metadata)]
+        nodes = [n for n in previous.nodes if n.metadata["paper_id"] not in gone] + new_nodes
+        vocabulary, frequency = previous.vocabulary, previous.document_frequency
+        old_vocabulary, old_frequency = _word_counts(old_nodes)
+        new_vocabulary, new_frequency = _word_counts(new_nodes)
+        vocabulary = vocabulary - old_vocabulary + new_vocabulary  # Counter arithmetic drops zeros
+        frequency = frequency - old_frequency + new_frequency
+        return nodes, vocabulary, frequency
 
     @property
     def from_cache(self) -> bool:
-        """Whether the lexical index was loaded from disk rather than rebuilt from Chroma."""
+        """Whether the lexical index was loaded from disk rather than rebuilt."""
         return self._saved is not None
 
     def persist_lexical(self) -> None:
@@ -66,7 +98,9 @@ class IndexSnapshot:
         when the data directory does not exist: a Chroma server's client keeps no local state)."""
         if self._cache_root is None or self._saved is not None or not self._cache_root.parent.is_dir():
             return
-        index = lexical_cache.LexicalIndex(self.bm25(None, 1), self.nodes, self.vocabulary, *self.document_frequency)
+        index = lexical_cache.LexicalIndex(
+            self.bm25(None, 1), self.nodes, self._vocabulary, self._frequency, self.hashes, self.store.location
+        )
         lexical_cache.save(self._cache_root, self.store.settings.store.collection, self._cache_key, index)
 
     def sentences_for(self, paper_ids: list[str]) -> dict:
@@ -76,11 +110,11 @@ class IndexSnapshot:
     def is_committed(self, metadata: dict) -> bool:
         return self.hashes.get(metadata.get("paper_id")) == metadata.get("content_hash")
 
-    @cached_property
-    def vocabulary(self) -> set[str]:
-        if self._saved is not None:
-            return self._saved.vocabulary
-        return vocabulary([node.get_content() for node in self.nodes])
+    @property
+    def vocabulary(self) -> Counter:
+        """Every lower-cased word of the index (with the number of papers using it): what an
+        unknown-name check looks names up in."""
+        return self._vocabulary
 
     @cached_property
     def titles(self) -> dict[str, str]:
@@ -109,15 +143,10 @@ class IndexSnapshot:
                 first[paper_id] = node
         return first
 
-    @cached_property
+    @property
     def document_frequency(self) -> tuple[Counter, int]:
         """How many papers use each stemmed word (in their title or abstract), and how many papers there are."""
-        if self._saved is not None:
-            return self._saved.document_frequency, self._saved.papers
-        words: dict[str, set[str]] = {}
-        for node in self.nodes:  # a paper's chunks together hold its title and whole abstract
-            words.setdefault(node.metadata["paper_id"], set()).update(content_terms(node.get_content()))
-        return Counter(term for terms in words.values() for term in terms), len(words)
+        return self._frequency, len(self.hashes)
 
     @cached_property
     def idf(self) -> tuple[dict[str, float], float]:

@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from rag.chroma_paging import get_all
 from rag.config import Settings
 from rag.errors import EmbeddingMismatchError, StoreError
 from rag.faults import boundary
@@ -237,7 +238,7 @@ class PaperStore:
             return entries
         versions: dict[str, set[str]] = {}
         chunk_counts: Counter = Counter()
-        for meta in self.chunks.get(include=["metadatas"])["metadatas"] or []:
+        for meta in get_all(self.chunks, ["metadatas"])["metadatas"]:
             key = (meta["paper_id"], meta["content_hash"])
             versions.setdefault(key[0], set()).add(key[1])
             chunk_counts[key] += 1
@@ -250,7 +251,7 @@ class PaperStore:
 
     def abstract_entries(self) -> list[tuple[str, str, str, str]]:
         """(id, paper_id, content_hash, kind+count) of every abstract record, from the ids alone."""
-        ids = self.abstracts.get(include=[])["ids"]
+        ids = get_all(self.abstracts, [])["ids"]
         return [(entry_id, *parse_entry_id(entry_id)) for entry_id in ids]
 
     def sentence_counts(self) -> dict[tuple[str, str], int]:
@@ -264,9 +265,7 @@ class PaperStore:
             if {suffix[0] for suffix in suffixes} == {"t", "v"} and len(numbers) == 1:
                 counts[key] = int(numbers.pop())
         if (legacy := self.legacy_sentences) is not None:
-            old = Counter(
-                (m["paper_id"], m["content_hash"]) for m in legacy.get(include=["metadatas"])["metadatas"] or []
-            )
+            old = Counter((m["paper_id"], m["content_hash"]) for m in get_all(legacy, ["metadatas"])["metadatas"])
             counts = {**old, **counts}
         return counts
 
@@ -281,7 +280,7 @@ class PaperStore:
         """
         where = {"chunk": 0} if paper_ids is None else {"$and": [{"chunk": 0}, {"paper_id": {"$in": list(paper_ids)}}]}
         hashes = self.stored_hashes()
-        metadatas = self.chunks.get(where=where, include=["metadatas"])["metadatas"] or []
+        metadatas = get_all(self.chunks, ["metadatas"], where)["metadatas"]
         metadatas = [m for m in metadatas if hashes.get(m["paper_id"]) == m["content_hash"]]
         sentences = self.sentences_for([m["paper_id"] for m in metadatas], with_vectors=False, hashes=hashes)
         papers = [
@@ -300,7 +299,26 @@ class PaperStore:
         return sorted(papers, key=lambda p: p.title.casefold())
 
     def all_nodes(self) -> list[TextNode]:
-        return self.vector_store.get_nodes(node_ids=None)
+        """Every chunk as a llama-index node (read in pages; as ChromaVectorStore.get_nodes builds them)."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        found = get_all(self.chunks, ["documents", "metadatas"])
+        nodes = []
+        for text, metadata in zip(found["documents"], found["metadatas"], strict=True):
+            node = metadata_dict_to_node(metadata)
+            node.set_content(text)
+            nodes.append(node)
+        return nodes
+
+    def nodes_of(self, paper_ids: Iterable[str]) -> list[TextNode]:
+        """The chunk nodes of the given papers (every stored version)."""
+        from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+
+        ids, nodes = list(paper_ids), []
+        for start in range(0, len(ids), WRITE_BATCH):
+            wanted = MetadataFilter(key="paper_id", value=ids[start : start + WRITE_BATCH], operator=FilterOperator.IN)
+            nodes += self.vector_store.get_nodes(node_ids=None, filters=MetadataFilters(filters=[wanted]))
+        return nodes
 
     def sentences_for(
         self, paper_ids: Sequence[str], with_vectors: bool = True, hashes: dict[str, str] | None = None

@@ -227,6 +227,19 @@ def test_the_lexical_index_is_saved_once_and_loaded_for_the_same_committed_state
     # Any committed change is another state, with its own entry: the old one is never served for it.
     write_jsonl(corpus, [*CORPUS, EXTRA])
     rag.ingest([corpus], settings=settings)
+    entries = sorted(settings.lexical_path.iterdir(), key=lambda p: p.stat().st_mtime)
+    assert len(entries) == 2  # the newest two are kept
+    # Without the new state's entry, it is built from the previous one plus the changed paper...
+    shutil.rmtree(entries[-1])
     changed = IndexSnapshot(store, store.generation(), settings.lexical_path)
+    assert changed.built_from == "previous"
     assert EXTRA.paper_id in {n.metadata["paper_id"] for n in changed.nodes}
-    assert len(list(settings.lexical_path.iterdir())) == 2  # the newest two are kept
+    # ...and equals a full rebuild from Chroma.
+    scratch = IndexSnapshot(PaperStore(settings, settings.embedding.name, fresh=True), store.generation())
+    assert scratch.built_from == "store"
+    assert sorted(n.node_id for n in changed.nodes) == sorted(n.node_id for n in scratch.nodes)
+    assert changed.vocabulary == scratch.vocabulary and changed.document_frequency == scratch.document_frequency
+    query = "grokking delayed generalization"
+    with changed.bm25_lock, scratch.bm25_lock:
+        ranked = [r.node.node_id for r in changed.bm25(None, 5).retrieve(query)]
+        assert ranked == [r.node.node_id for r in scratch.bm25(None, 5).retrieve(query)]
