@@ -178,7 +178,7 @@ def build_embedding(settings: EmbeddingSettings) -> BaseEmbedding:
         model_name=settings.embed_model,
         api_base=settings.embed_base_url,
         api_key=settings.embed_api_key or "unused",
-        embed_batch_size=settings.embed_batch_size,
+        embed_batch_size=settings.embed_request_texts,
         max_retries=2,
         timeout=30.0,
     )
