@@ -51,6 +51,10 @@ _LAZY = {
     "AnswerMode": "rag.types",
     "RetrievalMode": "rag.types",
     "IngestReport": "rag.ingestion",
+    "answer_markdown": "rag.export",
+    "answer_bibtex": "rag.export",
+    "conversation_markdown": "rag.export",
+    "paper_links": "rag.export",
 }
 
 __all__ = [
@@ -79,10 +83,13 @@ __all__ = [
     "StoreError",
     "Summary",
     "Theme",
+    "answer_bibtex",
+    "answer_markdown",
     "ask",
     "ask_stream",
     "check",
     "check_question",
+    "conversation_markdown",
     "describe_llm",
     "get_engine",
     "get_paper",
@@ -90,6 +97,7 @@ __all__ = [
     "list_papers",
     "llm_configured",
     "load_settings",
+    "paper_links",
     "search",
     "status",
     "summarize",
@@ -106,6 +114,7 @@ def __getattr__(name: str):
 
 if TYPE_CHECKING:
     from rag.engine import get_engine
+    from rag.export import answer_bibtex, answer_markdown, conversation_markdown, paper_links
     from rag.ingestion import IngestReport
     from rag.llm import describe_llm, llm_configured
     from rag.pipeline import (

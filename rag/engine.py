@@ -68,6 +68,12 @@ class Engine:
             return self._current
 
     @property
+    def warm(self) -> bool:
+        """Whether the index is loaded for the store's current generation (the next question is fast)."""
+        current = self._current
+        return current is not None and current[0].generation == self.store.generation()
+
+    @property
     def snapshot(self) -> IndexSnapshot:
         return self.view()[0]
 

@@ -185,7 +185,7 @@ def focus_first(retrieval: Retrieval, snapshot: IndexSnapshot, focus: Focus) -> 
             node = snapshot.first_nodes[paper_id]
             meta = node.metadata
             text = node.get_content().removeprefix(f"{meta['title']}\n\n")
-            hit = Hit(paper_id, meta["title"], 0.0, text, meta.get("source", ""), tuple(meta.get("links", "").split()))
+            hit = Hit.from_metadata(meta, 0.0, text)
         first.append(hit)
     rest = [h for h in retrieval.hits if h.paper_id not in set(wanted)]
     hits = (first + rest)[: max(len(retrieval.hits), len(first))]

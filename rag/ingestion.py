@@ -70,6 +70,7 @@ def _metadata(paper: Paper) -> dict[str, str]:
         "url": paper.url,
         "year": paper.year,
         "authors": paper.authors,
+        **({"arxiv_id": paper.arxiv_id} if paper.arxiv_id else {}),
     }
 
 

@@ -89,7 +89,10 @@ def ask_stream(
     history = [turn for turn in history or [] if turn.get("content")]
 
     standalone, notices = answerer.standalone_question(question, history)
+    if not engine.warm:
+        yield AskEvent("stage", "loading the index")
     _, retriever = engine.view()
+    yield AskEvent("stage", "retrieving")
     evidence = gather_evidence(
         retriever,
         standalone,
@@ -99,6 +102,7 @@ def ask_stream(
         settings=settings.answer,
     )
     gathered = time.perf_counter()
+    yield AskEvent("stage", "answering")
     for event in answerer.answer(evidence, history, stream):
         if event.answer is None:
             yield event

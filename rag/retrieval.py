@@ -115,13 +115,8 @@ def group_by_paper(results: list[NodeWithScore], k: int) -> list[Hit]:
         paper_id = metadata["paper_id"]
         if paper_id in best:
             continue
-        best[paper_id] = Hit(
-            paper_id=paper_id,
-            title=metadata["title"],
-            source=metadata.get("source", ""),
-            score=float(result.score or 0.0),
-            text=_chunk_body(result.node.get_content(), metadata["title"]),
-            links=tuple(metadata.get("links", "").split()),
+        best[paper_id] = Hit.from_metadata(
+            metadata, float(result.score or 0.0), _chunk_body(result.node.get_content(), metadata["title"])
         )
         if len(best) == k:
             break

@@ -293,6 +293,7 @@ class PaperStore:
                 url=m.get("url", ""),
                 year=m.get("year", ""),
                 authors=m.get("authors", ""),
+                arxiv_id=m.get("arxiv_id", ""),
             )
             for m in metadatas
         ]

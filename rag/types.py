@@ -27,11 +27,14 @@ class Paper:
     year: str = ""
     authors: str = ""
     external_id: str = ""
+    arxiv_id: str = ""
 
     @cached_property
     def content_hash(self) -> str:
         """Changes exactly when what gets embedded or shown changes; drives incremental ingest."""
         parts = [self.title, self.abstract, self.url, self.year, self.authors, " ".join(self.links)]
+        if self.arxiv_id:  # only when given, so indexes built before the field keep their hashes
+            parts.append(self.arxiv_id)
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
@@ -61,14 +64,54 @@ class Hit:
     links: tuple[str, ...] = ()
     n: int = 0
     sentences: tuple[str, ...] = ()
+    # Bibliographic fields when the corpus file gave them (JSONL/CSV), else "".
+    url: str = ""
+    year: str = ""
+    authors: str = ""
+    arxiv_id: str = ""
 
     def numbered(self, n: int, sentences: tuple[str, ...]) -> Hit:
         return replace(self, n=n, sentences=sentences, text=" ".join(sentences) or self.text)
 
+    @classmethod
+    def from_metadata(cls, metadata: dict[str, Any], score: float, text: str) -> Hit:
+        """A hit for the paper a chunk's metadata describes."""
+        return cls(
+            paper_id=metadata["paper_id"],
+            title=metadata["title"],
+            score=score,
+            text=text,
+            source=metadata.get("source", ""),
+            links=tuple(metadata.get("links", "").split()),
+            url=metadata.get("url", ""),
+            year=str(metadata.get("year", "") or ""),
+            authors=metadata.get("authors", ""),
+            arxiv_id=metadata.get("arxiv_id", ""),
+        )
+
+    def bibliographic(self) -> dict[str, str]:
+        return {
+            k: v
+            for k, v in (("url", self.url), ("year", self.year), ("authors", self.authors), ("arxiv_id", self.arxiv_id))
+            if v
+        }
+
     def to_dict(self) -> dict[str, Any]:
         if self.n:
-            return {"n": self.n, "paper_id": self.paper_id, "title": self.title, "text": self.text}
-        return {"paper_id": self.paper_id, "title": self.title, "score": round(self.score, 6), "text": self.text}
+            return {
+                "n": self.n,
+                "paper_id": self.paper_id,
+                "title": self.title,
+                "text": self.text,
+                **self.bibliographic(),
+            }
+        return {
+            "paper_id": self.paper_id,
+            "title": self.title,
+            "score": round(self.score, 6),
+            "text": self.text,
+            **self.bibliographic(),
+        }
 
 
 class SearchResults(list):
@@ -181,9 +224,10 @@ class Answer:
 
 @dataclass(frozen=True)
 class AskEvent:
-    """``token`` events while the LLM writes, then one ``answer``."""
+    """``stage`` events as the work moves on (``text``: "loading the index", "retrieving",
+    "answering"), ``token`` events while the LLM writes, then one ``answer``."""
 
-    kind: Literal["token", "answer"]
+    kind: Literal["stage", "token", "answer"]
     text: str = ""
     answer: Answer | None = None
 
