@@ -239,7 +239,8 @@ COUNTED = re.compile(r"\bhow many\s+", re.I)
 # Words that end a noun phrase: "how many speakers are ...", "41k utterance pairs from ...".
 PHRASE_END = frozenset(
     "a an the and or but of in on at to for from with by as than that which who per each across into over under "
-    "within while is are was were be been do does did have has had can could will would contain contains".split()
+    "within while through about during after before since until among between without via "
+    "is are was were be been do does did have has had can could will would contain contains".split()
 )
 
 

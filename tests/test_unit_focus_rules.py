@@ -168,3 +168,8 @@ def test_a_measure_word_in_a_name_does_not_make_a_quantity_question():
     assert question_shape("What is a weight compander?") == "definition"
     assert question_shape("What is the context length of Llama 2?") == "quantity"
     assert question_shape("What sliding-window attention size does Mistral-7B use?") == "quantity"
+
+
+def test_a_preposition_ends_the_counted_noun_phrase():
+    text = "We collect nearly 70k speaker similarity scores through a listening test."
+    assert counts(text, "score") and not counts(text, "speaker")
