@@ -330,14 +330,19 @@ def fact_gap(
     asked = asked_terms(focus)
     units = counted_units(focus.question) | measured_units(focus.question)
 
-    def states(text: str, needs: re.Pattern) -> bool:
-        words = content_terms(text)
+    titles = {pid: snapshot.first_nodes[pid].metadata["title"] for pid in named}
+
+    def states(text: str, paper_id: str, needs: re.Pattern) -> bool:
+        # The paper's title names its subject ("Atom of Thoughts"); the sentence may use an acronym.
+        words = content_terms(f"{text} {titles[paper_id]}")
         on_subject = not asked or coverage(asked, words, idf, unseen) >= settings.fact_min_coverage
         counts_it = needs is not NUMBER or not units or any(counts(text, unit) for unit in units)
         return needs.search(text) is not None and on_subject and counts_it
 
     for needs, label in asked_facts(focus):
-        stated = any(c.sentence.paper_id in named and states(c.sentence.text, needs) for c in scored)
+        stated = any(
+            c.sentence.paper_id in named and states(c.sentence.text, c.sentence.paper_id, needs) for c in scored
+        )
         if not stated:
             subject = ", ".join(focus.names) or "this"
             return f"The indexed papers mention {subject}, but none of them states {label}."
@@ -347,7 +352,7 @@ def fact_gap(
 def _paper_names(snapshot: IndexSnapshot, paper_id: str, focus: Focus, scored: list[ScoredSentence]) -> bool:
     title = snapshot.first_nodes[paper_id].metadata["title"]
     texts = [title] + [c.sentence.text for c in scored if c.sentence.paper_id == paper_id]
-    return any(mentions(text, name) for text in texts for name in focus.names)
+    return any(mentions(text, head(name)) for text in texts for name in focus.names)
 
 
 def gather_evidence(
