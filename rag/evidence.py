@@ -274,27 +274,42 @@ MEASURED = (
     {"dollar", "usd"},
     {"watt", "kw", "kwh"},
 )
-IN_UNIT = re.compile(r"\b(?:in|as|measured in)\s+([A-Za-z]+)\s*\??\s*$", re.I)
+IN_UNIT = re.compile(r"\b(?:in|as)\s+([A-Za-z]+)\b", re.I)
 
 
 def measured_units(question: str) -> set[str]:
-    """The stems of the unit a question asks its figure in ("What is the latency, in milliseconds?")."""
-    match = IN_UNIT.search(question)
-    terms = content_terms(match.group(1)) if match else set()
-    return next((set(forms) for forms in MEASURED if terms & forms), set())
+    """The stems of the unit a question asks its figure in ("What is the latency, in milliseconds?",
+    "What latency in milliseconds does X reach?")."""
+    for match in IN_UNIT.finditer(question):
+        terms = content_terms(match.group(1))
+        forms = next((set(forms) for forms in MEASURED if terms & forms), set())
+        if forms:
+            return forms
+    return set()
+
+
+# A figure as written: a number, a magnitude ("70k", "1.3B", "12x", "82.5%"), a glued unit ("24GB")
+# or a hyphenated one ("175B-parameter").
+FIGURE = re.compile(r"^(\d[\d.,]*)([A-Za-z%×]*)(-[A-Za-z-]+)?$")
+MAGNITUDES = frozenset({"", "k", "m", "b", "t", "bn", "x", "×", "%"})
 
 
 def counts(text: str, unit: str) -> bool:
     """Whether a figure in ``text`` counts ``unit`` (stemmed): "1,251 speakers from ..." or a
-    "175B-parameter model", but not "70k speaker similarity scores", where the figure counts scores."""
+    "175B-parameter model", but not "70k speaker similarity scores", where the figure counts
+    scores, nor "3D tokens", where "3D" counts nothing."""
     words = text.replace("--", " -- ").split()
     for i, word in enumerate(words):
-        if not NUMBER.search(word):
+        figure = FIGURE.match(word.strip(".,;:()~≈"))
+        if figure is None:
             continue
-        if "-" in word and unit in content_terms(word.partition("-")[2]):
+        suffix, hyphenated = figure.group(2), figure.group(3)
+        if hyphenated and unit in content_terms(hyphenated):
             return True  # "175B-parameter"
-        if unit in content_terms(re.sub(r"^[\d.,]+", "", word.strip(".,;:()"))):
-            return True  # "24GB", "320ms"
+        if suffix.lower() not in MAGNITUDES:
+            if unit in content_terms(suffix):
+                return True  # "24GB", "320ms"
+            continue  # "3D", "5th": not a count of the words after it
         for j in range(i + 1, min(i + 4, len(words))):
             bare = words[j].strip(".,;:()")
             if unit in content_terms(bare) and (

@@ -110,7 +110,13 @@ class Focus:
     terms: frozenset[str]
 
 
+# "How many images are in the dataset used to compare X with Y?" asks for a count, whatever follows.
+COUNT_FIRST = re.compile(r"^\s*(how (many|much)|by how much)\b", re.I)
+
+
 def question_shape(question: str) -> Shape:
+    if COUNT_FIRST.search(question):
+        return "quantity"
     if COMPOUND_WHICH.search(question):
         return "which"
     if COMPARE.search(question):

@@ -173,3 +173,16 @@ def test_a_measure_word_in_a_name_does_not_make_a_quantity_question():
 def test_a_preposition_ends_the_counted_noun_phrase():
     text = "We collect nearly 70k speaker similarity scores through a listening test."
     assert counts(text, "score") and not counts(text, "speaker")
+
+
+def test_how_many_is_a_count_whatever_follows_and_3d_counts_nothing():
+    from rag.evidence import measured_units
+    from rag.focus import question_shape
+
+    assert question_shape("How many images are in the dataset used to compare YOLOv8 with ResNet?") == "quantity"
+    assert not counts("learns a decoder that translates features to 3D tokens via cross-attention and", "attent")
+    assert counts("the extensive 1.2T-token corpus", "token")
+    assert measured_units("What inference latency in milliseconds does M3ViT reach on the FPGA?") == {
+        "millisecond",
+        "ms",
+    }
