@@ -48,7 +48,11 @@ def search(
     source: str | None = None,
     settings: Settings | None = None,
 ) -> SearchResults:
-    """Papers best matching ``query``, one hit per paper, best first. Defaults: search_k, retrieval_mode."""
+    """Papers matching ``query``, one hit per paper, best first. Defaults: search_k, retrieval_mode.
+
+    Only papers that match come back (see ``min_dense_score``): one holding a query term, or one
+    whose dense similarity reaches the floor; a word no paper uses finds nothing.
+    """
     engine = get_engine(settings)
     settings = engine.settings
     _, retriever = engine.view()
@@ -57,6 +61,7 @@ def search(
         k=settings.retrieval.search_k if k is None else k,
         mode=mode or settings.retrieval.retrieval_mode,
         source=source,
+        min_dense_score=settings.retrieval.min_dense_score,
     )
     return SearchResults(retrieval.hits)
 

@@ -4,16 +4,20 @@ All three pieces are llama-index's own: VectorIndexRetriever over the ChromaVect
 BM25Retriever (bm25s), and QueryFusionRetriever in ``relative_score`` mode (each retriever's
 scores min-max normalised, then weighted: unlike reciprocal rank, it keeps how far ahead a hit is). What this
 module adds is the per-paper grouping, so one paper split into two chunks cannot take
-two result slots, and metadata filters that work the same in every mode.
+two result slots, metadata filters that work the same in every mode, and, for search only,
+a match filter: a chunk is kept when it holds a query term (BM25 score > 0) or its dense
+cosine similarity reaches a floor, so a search for a word no paper uses returns nothing
+instead of the least bad papers. Answers (``rag ask``) never apply it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from llama_index.core import VectorStoreIndex
+from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
@@ -22,7 +26,7 @@ from llama_index.core.vector_stores import ExactMatchFilter, MetadataFilters
 from rag.embeddings import embed_query
 from rag.errors import RagError
 from rag.snapshot import IndexSnapshot
-from rag.text import name_like_words
+from rag.text import content_terms, name_like_words
 from rag.types import RETRIEVAL_MODES, Hit, RetrievalMode
 
 
@@ -50,6 +54,49 @@ def _filters(source: str | None) -> MetadataFilters | None:
     return MetadataFilters(filters=[ExactMatchFilter(key="source", value=source)]) if source else None
 
 
+def _chunk_key(metadata: dict) -> tuple:
+    """One chunk version, the same whichever retriever returned it."""
+    return metadata.get("paper_id"), metadata.get("content_hash"), metadata.get("chunk")
+
+
+class _Recording(BaseRetriever):
+    """Passes a retriever's results through unchanged, noting each chunk's own score first:
+    fusion rewrites scores in place (min-max normalised), and the match filter needs the raw
+    BM25 score and dense cosine."""
+
+    def __init__(self, inner: BaseRetriever, scores: dict[tuple, float], to_score=float) -> None:
+        super().__init__()
+        self.inner = inner
+        self.scores = scores
+        self.to_score = to_score
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        results = self.inner.retrieve(query_bundle)
+        for result in results:
+            self.scores[_chunk_key(result.node.metadata)] = self.to_score(result.score or 0.0)
+        return results
+
+
+@dataclass
+class _MatchScores:
+    """Per chunk: its BM25 score and its dense cosine, where the retriever returned it."""
+
+    lexical: dict[tuple, float] = field(default_factory=dict)
+    dense: dict[tuple, float] = field(default_factory=dict)
+
+    def matches(self, node, query_terms: set[str], min_dense_score: float) -> bool:
+        """A query term in the chunk, or a cosine of at least ``min_dense_score``. A chunk that BM25 did
+        not return (not among its top candidates) is checked for the query's terms directly, with
+        BM25's stemmer and stopwords, so "low-rank adaptation" keeps a paper on adaptation that
+        ranked 41st lexically."""
+        key = _chunk_key(node.metadata)
+        if key in self.lexical:
+            lexical = self.lexical[key] > 0.0
+        else:
+            lexical = bool(query_terms & content_terms(node.get_content()))
+        return lexical or self.dense.get(key, -1.0) >= min_dense_score
+
+
 class HybridRetriever:
     """Retrieval over one index snapshot; built with it, so it never mixes two generations."""
 
@@ -63,16 +110,20 @@ class HybridRetriever:
     def _dense(self, source: str | None, top_k: int):
         return self.index.as_retriever(similarity_top_k=top_k, filters=_filters(source))
 
-    def _retrieve_nodes(self, bundle: QueryBundle, mode: str, source: str | None, top_k: int) -> list[NodeWithScore]:
+    def _retrieve_nodes(
+        self, bundle: QueryBundle, mode: str, source: str | None, top_k: int, scores: _MatchScores
+    ) -> list[NodeWithScore]:
+        """The chunks, scored as ``mode`` ranks them; ``scores`` gets each one's BM25 score and cosine."""
+        dense = _Recording(self._dense(source, top_k), scores.dense, _cosine_from_chroma)
         if mode == "dense":
-            results = self._dense(source, top_k).retrieve(bundle)
+            results = dense.retrieve(bundle)
             return [NodeWithScore(node=r.node, score=_cosine_from_chroma(r.score)) for r in results]
         with self.snapshot.bm25_lock:
-            bm25 = self.snapshot.bm25(source, top_k)
+            bm25 = _Recording(self.snapshot.bm25(source, top_k), scores.lexical)
             if mode == "bm25":
                 return bm25.retrieve(bundle)
             fusion = QueryFusionRetriever(
-                [self._dense(source, top_k), bm25],
+                [dense, bm25],
                 llm=MockLLM(),  # never called with num_queries=1; avoids resolving Settings.llm (OpenAI)
                 mode="relative_score",
                 retriever_weights=[self.dense_weight, 1.0 - self.dense_weight],
@@ -89,8 +140,14 @@ class HybridRetriever:
         mode: RetrievalMode = "hybrid",
         source: str | None = None,
         candidates: int | None = None,
+        min_dense_score: float | None = None,
     ) -> Retrieval:
-        """The ``k`` best papers among ``candidates`` chunks per retriever (default: the configured number)."""
+        """The ``k`` best papers among ``candidates`` chunks per retriever (default: the configured number).
+
+        With ``min_dense_score`` (search), only papers that match: a chunk holding a query term
+        (BM25 score > 0) or whose dense cosine reaches ``min_dense_score``. The ranking is the
+        same as without it; papers that do not match are dropped, so fewer than ``k`` may come back.
+        """
         if mode not in RETRIEVAL_MODES:
             raise RagError(f"unknown retrieval mode {mode!r}; choose one of {', '.join(RETRIEVAL_MODES)}")
         if not query.strip():
@@ -100,8 +157,13 @@ class HybridRetriever:
         vector = embed_query(self.embed_model, query)
         bundle = QueryBundle(query_str=query, embedding=vector.tolist())
         top_k = max(candidates or self.candidates, k)
+        scores = _MatchScores()
+        terms = content_terms(query) if min_dense_score is not None else set()
         results = [
-            r for r in self._retrieve_nodes(bundle, mode, source, top_k) if self.snapshot.is_committed(r.node.metadata)
+            r
+            for r in self._retrieve_nodes(bundle, mode, source, top_k, scores)
+            if self.snapshot.is_committed(r.node.metadata)
+            and (min_dense_score is None or scores.matches(r.node, terms, min_dense_score))
         ]
         hits = group_by_paper(results, k)
         return Retrieval(query, vector, hits, self.snapshot.unknown_names(name_like_words(query)))
