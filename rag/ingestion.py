@@ -196,7 +196,7 @@ def prune_refusal(parsed: ParseResult) -> str:
 def ingest_corpus(
     paths: Iterable[str | Path],
     store: PaperStore,
-    embed_model,
+    embedder: Callable[[], object],
     settings: Settings,
     progress: Progress | None = None,
     prune: bool = False,
@@ -205,13 +205,13 @@ def ingest_corpus(
 
     One ingest at a time per index; each first repairs what a crashed one left behind."""
     with ingest_lock(settings):
-        return _ingest(paths, store, embed_model, settings, progress, prune)
+        return _ingest(paths, store, embedder, settings, progress, prune)
 
 
 def _ingest(
     paths: Iterable[str | Path],
     store: PaperStore,
-    embed_model,
+    embedder: Callable[[], object],
     settings: Settings,
     progress: Progress | None,
     prune: bool,
@@ -235,7 +235,7 @@ def _ingest(
     embedded = Embedded()
     for start in range(0, len(pending), PAPERS_PER_BATCH):
         batch = pending[start : start + PAPERS_PER_BATCH]
-        _embed_batch(store, embed_model, batch, settings, embedded)
+        _embed_batch(store, embedder(), batch, settings, embedded)
         done = start + len(batch)
         if len(embedded.papers) >= settings.store.write_batch_papers or done == len(pending):
             _write(store, embedded, stored)

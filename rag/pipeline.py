@@ -155,7 +155,13 @@ def ingest(
     engine = get_engine(settings)
     before = engine.store.generation()
     report = ingest_corpus(
-        paths or engine.settings.store.corpus_paths, engine.store, engine.embed_model, engine.settings, progress, prune
+        # The model loads only when a paper needs embedding: an unchanged re-ingest never loads it.
+        paths or engine.settings.store.corpus_paths,
+        engine.store,
+        lambda: engine.embed_model,
+        engine.settings,
+        progress,
+        prune,
     )
     if engine.store.generation() != before:
         # Save the lexical index for this state now, so the next process start loads it.

@@ -127,7 +127,7 @@ def test_ingest_elsewhere_moves_the_generation_and_the_running_engine_follows(tm
     other = rag.engine.Engine(settings)
     edited = make_paper(GROKKING.title, GROKKING.abstract + " Grokking also appears in sparse parity tasks.")
     report = ingest_corpus(
-        [write_jsonl(tmp_path / "b.jsonl", [EXTRA, edited])], other.store, other.embed_model, settings
+        [write_jsonl(tmp_path / "b.jsonl", [EXTRA, edited])], other.store, lambda: other.embed_model, settings
     )
     assert (report.added, report.updated) == (1, 1)
 
