@@ -7,7 +7,8 @@ Three input shapes are accepted:
 * JSON Lines (``.jsonl``): one object per line with ``title`` and ``abstract``;
 * CSV (``.csv``) with a header row naming at least ``title`` and ``abstract``.
 
-Optional fields in JSONL/CSV: ``id``, ``url``, ``year``, ``authors``.
+Optional fields in JSONL/CSV: ``id``, ``url``, ``year``, ``authors``, ``arxiv_id`` (also taken
+from an ``id`` or ``url`` that is an arXiv id or an arxiv.org/abs|pdf address).
 
 Nothing here raises on bad input: every problem becomes a :class:`CorpusIssue` naming the
 file and line, and the rest of the corpus still parses. What is reported stays bounded: the

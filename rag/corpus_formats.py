@@ -123,7 +123,22 @@ OPTIONAL_FIELDS = {
     "year": "a string or an integer",
     "authors": "a string or a list of strings",
     "id": "a string or an integer",
+    "arxiv_id": "a string",
 }
+# arXiv identifiers: 2403.03507 (with an optional version, v2), and before 2007 hep-th/9901001 or
+# math.GT/0309136; "arXiv:" in front is dropped.
+_ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
+ARXIV_ID = re.compile(rf"(?:arxiv:\s*)?(?P<id>{_ARXIV_ID})", re.IGNORECASE)
+ARXIV_URL = re.compile(
+    rf"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>{_ARXIV_ID})(?:\.pdf)?/?(?:[?#].*)?", re.IGNORECASE
+)
+
+
+def arxiv_id_of(value: str, *, url: bool = False) -> str:
+    """The arXiv id that ``value`` is (``2403.03507``, ``arXiv:2403.03507v2``) or, with ``url``, that an
+    arxiv.org/abs or /pdf address names; "" when it is neither."""
+    match = (ARXIV_URL if url else ARXIV_ID).fullmatch(value.strip())
+    return match.group("id") if match else ""
 
 
 def _record_to_paper(record: object, line: int, problems: Problems) -> Paper | None:
@@ -171,6 +186,16 @@ def _record_to_paper(record: object, line: int, problems: Problems) -> Paper | N
             )
             value = ""
         fields[name] = value
+    if fields["arxiv_id"] and not arxiv_id_of(fields["arxiv_id"]):
+        problems.add(
+            line,
+            "invalid arXiv id",
+            f"field 'arxiv_id' must be an arXiv id such as 2403.03507 or hep-th/9901001, "
+            f"got {fields['arxiv_id'][:40]!r}; field ignored",
+        )
+    fields["arxiv_id"] = (
+        arxiv_id_of(fields["arxiv_id"]) or arxiv_id_of(fields["id"]) or arxiv_id_of(fields["url"], url=True)
+    )
     return build_paper(problems, line, fields)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from rag.corpus_ids import paper_id_for
@@ -42,6 +43,34 @@ URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+")
 INVALID_CHARS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 LETTER = re.compile(r"[^\W\d_]")
 BAD_CHAR = re.compile("[\ufffd\ue000-\uf8ff]")
+# Fields whose LaTeX escapes are cleaned at ingest (abstracts exported from arXiv keep them).
+LATEX_FIELDS = ("title", "abstract", "authors")
+
+
+# LaTeX accents as combining marks: \"o, \'e, \`a, \^o, \~n, \=a and \c{c}, \v{s}.
+LATEX_ACCENTS = {
+    '"': "\u0308",
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    "~": "\u0303",
+    "=": "\u0304",
+    "c": "\u0327",
+    "v": "\u030c",
+}
+# A symbol accent takes the next letter, braced or not (\"o, \"{o}); a letter accent (\c, \v) a
+# braced letter or the letter after a space (\c{c}, gar\c con), so \cite or \vec are never accents.
+# Either may sit in braces of its own ({\"o}), which go with it. \i and \j are dotless i and j.
+_ACCENTED = (
+    r"\\(?:(?P<symbol>[\"'`^~=])\s*(?:\{\s*(?P<braced>\\[ij]|[A-Za-z])\s*\}|(?P<bare>\\[ij](?![A-Za-z])|[A-Za-z]))"
+    r"|(?P<letter>[cv])(?:\s*\{\s*(?P<lbraced>\\[ij]|[A-Za-z])\s*\}|\s+(?P<lbare>[A-Za-z])))"
+)
+LATEX_ACCENT = re.compile(r"\{\s*" + _ACCENTED + r"\s*\}|" + _ACCENTED.replace("?P<", "?P<o_"))
+# Escaped specials, and {\it x}, {\em x}, {\bf x}, \emph{x}, \textit{x}, \textbf{x} (no nested braces).
+LATEX_SPECIAL = re.compile(r"\\([&%#_])")
+LATEX_STYLE = re.compile(r"\{\\(?:it|emph|em|bf|sl|sc)\s+([^{}]*)\}|\\(?:emph|textit|textbf|textsl|textsc)\{([^{}]*)\}")
+# Math is left as written: $...$, $$...$$, \(...\), \[...\].
+LATEX_MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\]", re.DOTALL)
 
 
 # --- lines and decoding --------------------------------------------------------------------
@@ -157,6 +186,33 @@ def implausibility(title: str, abstract: str) -> str:
     return ""
 
 
+def _accented(match: re.Match) -> str:
+    groups = {name.removeprefix("o_"): value for name, value in match.groupdict().items() if value is not None}
+    accent = groups.get("symbol") or groups["letter"]
+    base = groups.get("braced") or groups.get("bare") or groups.get("lbraced") or groups["lbare"]
+    base = {"\\i": "i", "\\j": "j"}.get(base, base)
+    return unicodedata.normalize("NFC", base + LATEX_ACCENTS[accent])
+
+
+def _clean_latex_text(text: str) -> str:
+    text = LATEX_ACCENT.sub(_accented, text)
+    text = LATEX_STYLE.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+    return LATEX_SPECIAL.sub(r"\1", text)
+
+
+def clean_latex(text: str) -> str:
+    """Common LaTeX escapes as the characters they stand for: na\\"ive -> naïve, {\\'e} -> é,
+    \\c{c} -> ç, \\& -> &, 50\\% -> 50%, {\\it word} -> word. Math ($O(n^2)$) is kept as written."""
+    if "\\" not in text:
+        return text
+    parts, start = [], 0
+    for math in LATEX_MATH.finditer(text):
+        parts += [_clean_latex_text(text[start : math.start()]), math.group()]
+        start = math.end()
+    parts.append(_clean_latex_text(text[start:]))
+    return "".join(parts)
+
+
 def build_paper(problems: Problems, line: int, fields: dict[str, str], lines: int = 1) -> Paper | None:
     """Repair invalid characters, check plausibility, make the paper; ``lines`` it came from."""
     clean: dict[str, str] = {}
@@ -169,7 +225,7 @@ def build_paper(problems: Problems, line: int, fields: dict[str, str], lines: in
                 f"field {name!r}: {replaced} invalid character(s) (lone surrogate or control character) "
                 "replaced with U+FFFD",
             )
-        clean[name] = _clean(value)
+        clean[name] = _clean(clean_latex(value) if name in LATEX_FIELDS else value)
     reason = implausibility(clean["title"], clean["abstract"])
     if reason:
         problems.add(line, "implausible record", f"{reason}; record skipped", bad=lines)
@@ -185,4 +241,5 @@ def build_paper(problems: Problems, line: int, fields: dict[str, str], lines: in
         year=clean.get("year", ""),
         authors=clean.get("authors", ""),
         external_id=clean.get("id", ""),
+        arxiv_id=clean.get("arxiv_id", ""),
     )

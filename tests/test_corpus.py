@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from rag.corpus import NOISE_LINE, normalize_title, paper_id_for, parse_corpus, parse_file
+from rag.corpus_text import clean_latex
 from tests.conftest import DATA
 
 # A short but plausible abstract (the parser rejects abstracts with fewer than 40 letters).
@@ -511,3 +512,86 @@ def test_cli_ingest_of_a_huge_invalid_file_prints_one_line(tmp_path):
         "nothing was read from it"
     ]
     assert done.stderr.count("\n") <= 3, done.stderr[-2000:]
+
+
+def test_bibliographic_fields_and_arxiv_ids_are_kept_from_jsonl(tmp_path):
+    rows = [
+        {
+            "title": "Given",
+            "abstract": _abstract(1),
+            "arxiv_id": "arXiv:2403.03507v2",
+            "year": 2024,
+            "authors": ["A B"],
+        },
+        {"title": "From id", "abstract": _abstract(2), "id": "2310.12345", "url": "https://example.org/p"},
+        {"title": "From url", "abstract": _abstract(3), "url": "https://arxiv.org/pdf/hep-th/9901001v1.pdf"},
+        {"title": "Not arxiv", "abstract": _abstract(4), "id": "paper-7", "url": "https://example.org/abs/2403.03507"},
+        {
+            "title": "Bad type",
+            "abstract": _abstract(5),
+            "arxiv_id": 2403.03507,
+            "url": "https://arxiv.org/abs/2401.00001",
+        },
+        {"title": "Bad value", "abstract": _abstract(6), "arxiv_id": "see the paper"},
+    ]
+    path = _jsonl(tmp_path / "bib.jsonl", rows)
+    result = parse_corpus([path])
+    assert [(p.title, p.arxiv_id, p.url, p.year, p.authors) for p in result.papers] == [
+        ("Given", "2403.03507v2", "", "2024", "A B"),
+        ("From id", "2310.12345", "https://example.org/p", "", ""),
+        ("From url", "hep-th/9901001v1", "https://arxiv.org/pdf/hep-th/9901001v1.pdf", "", ""),
+        ("Not arxiv", "", "https://example.org/abs/2403.03507", "", ""),
+        ("Bad type", "2401.00001", "https://arxiv.org/abs/2401.00001", "", ""),
+        ("Bad value", "", "", "", ""),
+    ]
+    assert [str(i) for i in result.issues] == [
+        f"{path}:5: warning: field 'arxiv_id' must be a string, got a number; field ignored",
+        f"{path}:6: warning: field 'arxiv_id' must be an arXiv id such as 2403.03507 or hep-th/9901001, "
+        "got 'see the paper'; field ignored",
+    ]
+
+
+def test_bibliographic_fields_and_arxiv_ids_are_kept_from_csv(tmp_path):
+    path = tmp_path / "bib.csv"
+    path.write_text(
+        "title,abstract,url,year,authors,arxiv_id\n"
+        f'"One","{_abstract(1)}",https://arxiv.org/abs/2402.01234,2024,"A. Author, B. Author",\n'
+        f'"Two","{_abstract(2)}",,2023,,1234\n'
+    )
+    result = parse_corpus([path])
+    assert [(p.title, p.arxiv_id, p.url, p.year, p.authors) for p in result.papers] == [
+        ("One", "2402.01234", "https://arxiv.org/abs/2402.01234", "2024", "A. Author, B. Author"),
+        ("Two", "", "", "2023", ""),
+    ]
+    [issue] = result.issues
+    assert issue.line == 3 and "field 'arxiv_id' must be an arXiv id" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (r"what we call the na\"ive loss", "what we call the naïve loss"),
+        (r"the Fr\'echet mean", "the Fréchet mean"),
+        (r"Schr{\"o}dinger and {\'{e}}t{\'e}", "Schrödinger and été"),
+        (r"an apparently na\"{\i}ve ensemble", "an apparently naïve ensemble"),
+        (r"fa\c{c}ade, gar\c con, \v{S}ediv\'y", "façade, garçon, Šedivý"),
+        (r"\^o \`a \~n \=a", "ô à ñ ā"),
+        (r"R\&D, 50\% of {\it held} \emph{out} data", "R&D, 50% of held out data"),
+        # Math and other commands are kept as written.
+        (r"in $O(n^2)$ time, $\"o$ stays", r"in $O(n^2)$ time, $\"o$ stays"),
+        (r"see \cite{x} and \vec{v}; PIXART-\alpha", r"see \cite{x} and \vec{v}; PIXART-\alpha"),
+    ],
+)
+def test_latex_escapes_become_characters_and_math_is_kept(raw, clean):
+    assert clean_latex(raw) == clean
+
+
+def test_latex_escapes_are_cleaned_at_ingest(tmp_path, seed_papers):
+    rows = [{"title": r"G\"odel Machines", "abstract": r"A na\"ive baseline gets 50\% in $O(n^2)$. " + ABSTRACT}]
+    [paper] = parse_corpus([_jsonl(tmp_path / "latex.jsonl", rows)]).papers
+    assert paper.title == "Gödel Machines"
+    assert paper.abstract.startswith("A naïve baseline gets 50% in $O(n^2)$. ")
+    # The seed listings use them too ("na\"ive", "Fr\'echet", "50\%").
+    text = " ".join(p.abstract for p in seed_papers)
+    assert "naïve loss" in text and "Fréchet" in text
+    assert '\\"' not in text and "\\'" not in text and "\\%" not in text
