@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rag import lexical_cache
 from rag.chroma_paging import get_all
 from rag.faults import boundary
 from rag.manifest import Committed
@@ -115,6 +116,8 @@ def check_index(store: PaperStore, repair: bool = False, lexical: bool = False) 
         indexed = {node.node_id for node in snapshot.nodes}
         report.bm25_mismatch = len(committed_ids ^ indexed)
     if repair and not report.consistent:
+        if report.bm25_mismatch:  # the saved lexical index is wrong: the next process rebuilds it
+            lexical_cache.clear(store.settings.lexical_path, store.settings.store.collection)
         _repair(store, committed, stray_chunks, stray_abstracts, incomplete, legacy)
         report.repaired = True
     elif report.migrated:

@@ -137,3 +137,10 @@ def _prune(root: Path, collection: str, keep: Path) -> None:
     )
     for stale in entries[KEEP_ENTRIES - 1 :]:
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def clear(root: Path, collection: str) -> None:
+    """Remove every saved entry of the collection (a check found one that disagrees with Chroma)."""
+    if root.is_dir():
+        for entry in _entries(root, collection):
+            shutil.rmtree(entry, ignore_errors=True)

@@ -243,3 +243,23 @@ def test_the_lexical_index_is_saved_once_and_loaded_for_the_same_committed_state
     with changed.bm25_lock, scratch.bm25_lock:
         ranked = [r.node.node_id for r in changed.bm25(None, 5).retrieve(query)]
         assert ranked == [r.node.node_id for r in scratch.bm25(None, 5).retrieve(query)]
+
+
+def test_a_saved_lexical_index_that_disagrees_with_chroma_is_found_and_dropped(tmp_path):
+    import json
+
+    settings = fake_settings(tmp_path / "damaged")
+    rag.ingest([write_jsonl(tmp_path / "corpus.jsonl", CORPUS)], settings=settings)
+    (entry,) = settings.lexical_path.iterdir()
+    # Damage the saved BM25 corpus: drop one chunk.
+    corpus_file = entry / "corpus.jsonl"
+    lines = corpus_file.read_text().splitlines()
+    corpus_file.write_text("\n".join(lines[:-1]) + "\n")
+    rag.engine._engines.clear()
+    report = rag.check(settings=settings)
+    assert not report.consistent and report.bm25_mismatch == 1
+    repaired = rag.check(repair=True, settings=settings)
+    assert repaired.repaired and not list(settings.lexical_path.iterdir())
+    rag.engine._engines.clear()
+    assert rag.check(settings=settings).consistent
+    assert json.loads(json.dumps(rag.status(settings=settings).to_dict()))["papers"] == len(CORPUS)
