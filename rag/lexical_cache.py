@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 DERIVED_FILE = "derived.json"
 KEY_LENGTH = 24
+# Bumped when what is saved, or how BM25 tokenizes, changes: older entries are then never read.
+FORMAT = 1
 # Keep the newest entries of a collection: a server may still be reading the previous one.
 KEEP_ENTRIES = 2
 
@@ -45,13 +47,9 @@ class LexicalIndex:
     hashes: dict[str, str]
     location: str = ""
 
-    @property
-    def papers(self) -> int:
-        return len(self.hashes)
-
 
 def state_key(location: str, collection: str, hashes: dict[str, str]) -> str:
-    digest = hashlib.sha256(f"{location}\0{collection}\0".encode())
+    digest = hashlib.sha256(f"{FORMAT}\0{location}\0{collection}\0".encode())
     for paper_id, content_hash in sorted(hashes.items()):
         digest.update(f"{paper_id}={content_hash}\n".encode())
     return digest.hexdigest()[:KEY_LENGTH]
