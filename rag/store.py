@@ -22,7 +22,9 @@ import base64
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -31,7 +33,7 @@ import numpy as np
 
 from rag.chroma_paging import get_all
 from rag.config import Settings
-from rag.errors import EmbeddingMismatchError, StoreError
+from rag.errors import EmbeddingMismatchError, IndexEmptyError, StoreError
 from rag.faults import boundary
 from rag.manifest import Committed, Manifest
 from rag.types import IndexStatus, Paper
@@ -92,12 +94,31 @@ def _placeholder(entry_id: str) -> list[float]:
     return [float(int.from_bytes(entry_id.encode()[-4:], "little") % 100_003) / 100_003]
 
 
+# Whether opening an embedded store may create its directory. Read-only callers (the CLI's ask,
+# search, status, check, eval, summarize) open stores inside ``reading_only()``: a missing index is
+# then an IndexEmptyError and nothing is created on disk; ingest creates it.
+_MAY_CREATE: ContextVar[bool] = ContextVar("rag_store_may_create", default=True)
+
+
+@contextmanager
+def reading_only(read_only: bool = True) -> Iterator[None]:
+    """Within this block, opening an embedded store that does not exist raises IndexEmptyError."""
+    token = _MAY_CREATE.set(not read_only)
+    try:
+        yield
+    finally:
+        _MAY_CREATE.reset(token)
+
+
 def open_client(settings: Settings, fresh: bool = False):
     """A Chroma client for the configured location. Telemetry is off in both modes.
 
     ``fresh``: an embedded client that re-reads the files instead of sharing this process's
     cached one, whose in-memory vector index does not see another process's writes.
     Clients already handed out keep working on their (older) view.
+
+    Inside :func:`reading_only`, a missing embedded store raises IndexEmptyError before anything
+    (the data directory included) is created.
     """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -118,6 +139,8 @@ def open_client(settings: Settings, fresh: bool = False):
             )
         except Exception as exc:  # chromadb raises ValueError/ConnectionError variants
             raise StoreError(f"cannot reach the Chroma server at {settings.store.chroma_url}: {exc}") from None
+    if not _MAY_CREATE.get() and not (settings.chroma_path / "chroma.sqlite3").is_file():
+        raise IndexEmptyError(f"there is no index at {settings.chroma_path}; run `rag ingest` first")
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     if fresh:
         from chromadb.api.shared_system_client import SharedSystemClient
