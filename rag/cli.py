@@ -40,25 +40,32 @@ def _read_only() -> AbstractContextManager:
 
 # --- search snippets -------------------------------------------------------------------------
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
+# Words as BM25 splits them (bm25s: two or more word characters, any script).
+_WORD = re.compile(r"\w\w+")
 
 
 @lru_cache(maxsize=8192)
 def _stem(word: str) -> str:
-    """The word's stem as BM25 sees it, or "" for a stopword."""
-    from rag.text import content_terms
+    """The word's stem as BM25 sees it (same stemmer and stopwords), or "" for a stopword."""
+    from rag.text import stopwords
 
-    return next(iter(content_terms(word)), "")
+    lowered = word.lower()
+    return "" if lowered in stopwords() else _stemmer().stemWord(lowered)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
 
 
 def snippet(text: str, query: str, width: int = SNIPPET_CHARS, bold: bool = False) -> str:
     """One line of ``text`` (about ``width`` characters) around the densest run of the query's words,
     which are wrapped in ANSI bold when ``bold``. Without a query word in the text, its opening."""
-    from rag.text import content_terms
-
     text = " ".join(text.split())
-    terms = content_terms(query)
-    matches = [m for m in _WORD.finditer(text) if _stem(m.group().lower()) in terms]
+    terms = {stem for stem in map(_stem, _WORD.findall(query)) if stem}
+    matches = [m for m in _WORD.finditer(text) if _stem(m.group()) in terms]
     start = 0
     if matches:
         # The window (starting a little before a matching word) that holds the most distinct query
@@ -66,7 +73,7 @@ def snippet(text: str, query: str, width: int = SNIPPET_CHARS, bold: bool = Fals
         def reach(first: int) -> tuple[int, int]:
             end = matches[first].start() + width - 20
             inside = [m for m in matches[first:] if m.end() <= end]
-            return len({_stem(m.group().lower()) for m in inside}), len(inside)
+            return len({_stem(m.group()) for m in inside}), len(inside)
 
         best = max(range(len(matches)), key=lambda i: (reach(i), -i))
         start = max(0, matches[best].start() - 20)
