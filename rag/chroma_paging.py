@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-# Records per page: far below SQLite's variable limit, large enough that paging costs nothing.
-PAGE = 5000
+# Records per page. Chroma binds one SQL variable per record read with its metadata (SQLite allows
+# 32,766), and each page re-scans the rows before its offset: at 200k records, pages of 5,000 took
+# 17.2 s, of 20,000 5.4 s; 100,000 failed for metadata reads.
+PAGE = 20000
 
 
 def get_all(collection, include: list[str], where: dict | None = None) -> dict[str, list[Any]]:
