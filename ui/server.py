@@ -12,7 +12,9 @@ error handlers (:mod:`ui.errors`).
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query
@@ -56,7 +58,10 @@ __all__ = [
     "unreachable_message",
     "valid_text",
     "validation_errors",
+    "warm_index",
 ]
+
+logger = logging.getLogger(__name__)
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -112,7 +117,14 @@ def create_app(settings: Settings | None = None, credentials: tuple[str, str] | 
 
     @app.get("/api/health", dependencies=guards)
     def health() -> dict:
-        return {"status": "ok", "index": rag.status(settings).to_dict(), "llm": settings.llm.llm_model or None}
+        index = rag.status(settings).to_dict()
+        return {
+            "status": "ok",
+            "index": index,
+            # False until the index and the embedding model are loaded (see warm_index).
+            "index_loaded": rag.get_engine(settings).warm,
+            "llm": settings.llm.llm_model or None,
+        }
 
     @app.get("/api/papers/{paper_id}", dependencies=guards)
     def paper(paper_id: Text) -> dict:
@@ -178,6 +190,21 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def warm_index(settings: Settings) -> threading.Thread:
+    """Load the index and the embedding model in a background thread, so that the first question
+    does not wait for them (the UI shows "loading the index…" to one that arrives earlier)."""
+
+    def warm() -> None:
+        try:
+            rag.search("warm up", k=1, settings=settings)  # loads the snapshot, BM25 and the model
+        except Exception as exc:  # an empty or unreachable index: the first request reports it
+            logger.info("the index was not loaded in the background: %s", exc)
+
+    thread = threading.Thread(target=warm, name="rag-warm-index", daemon=True)
+    thread.start()
+    return thread
+
+
 def serve(host: str | None = None, port: int | None = None, auth: str | None = None) -> None:
     import uvicorn
 
@@ -191,6 +218,7 @@ def serve(host: str | None = None, port: int | None = None, auth: str | None = N
         )
     port = port or settings.server.port
     app = create_app(settings, credentials)
+    warm_index(settings)
     print(f"serving the chat UI on http://{host}:{port}/ and the API on http://{host}:{port}/api (docs at /docs)")
     # Slow or idle clients cannot hold connections open:
     # - timeout_keep_alive: an idle keep-alive connection is closed after 5 s;
