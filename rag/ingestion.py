@@ -17,7 +17,7 @@ from llama_index.core.schema import TextNode
 
 from rag.chunking import chunk_texts, split_sentences
 from rag.config import Settings
-from rag.consistency import check_index
+from rag.consistency import CheckReport, check_index
 from rag.corpus import ParseResult, parse_corpus
 from rag.embeddings import LocalMiniLMEmbedding, embed_texts
 from rag.faults import boundary
@@ -217,7 +217,10 @@ def _ingest(
     prune: bool,
 ) -> IngestReport:
     started = time.perf_counter()
-    repair = check_index(store, repair=True)
+    # A full check reads every id in the index (40 s at 100k papers): it runs when the last ingest
+    # did not finish, which is the only way ingest leaves the index inconsistent.
+    repair = check_index(store, repair=True) if store.manifest.left_open() else CheckReport()
+    store.manifest.mark_open(True)
     parsed = parse_corpus(paths)
     report = IngestReport(
         files=parsed.files, papers=len(parsed.papers), duplicates=parsed.duplicates, issues=list(parsed.issues)
@@ -258,5 +261,6 @@ def _ingest(
         report.removed = len(gone)
     if pending or report.removed:
         store.mark_ingested(dimension)
+    store.manifest.mark_open(False)
     report.seconds = time.perf_counter() - started
     return report

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from rag.chroma_paging import get_all
 
 WRITE_BATCH = 1000
+OPEN_KEY = "ingest_open"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,16 @@ class Manifest:
         self.collection = client.get_or_create_collection(
             name, configuration={"hnsw": {"space": "l2"}}, embedding_function=None
         )
+
+    def left_open(self) -> bool:
+        """Whether the last ingest did not finish (or the index predates this mark): the next one
+        must check and repair the whole index before writing."""
+        return (self.collection.metadata or {}).get(OPEN_KEY, 1) != 0
+
+    def mark_open(self, open_: bool) -> None:
+        """Set before an ingest's first write, cleared after its last: a crash leaves it set."""
+        metadata = {k: v for k, v in (self.collection.metadata or {}).items() if not k.startswith("hnsw:")}
+        self.collection.modify(metadata={**metadata, OPEN_KEY: int(open_)})
 
     def load(self) -> dict[str, Committed]:
         """paper_id -> its committed version."""
