@@ -87,7 +87,8 @@ def test_dangling_openers_count_sentences_starting_with_an_unresolved_reference(
         "Our methods scale.",  # yes (plural)
         "“However, the cost grows.",  # yes, after an opening quote
         "Here, we study grokking.",  # yes
-        "This paper shows X.",  # yes
+        "This approach shows X.",  # yes
+        "This paper shows X.",  # no: the answer names the paper before its quotes
         "It is known that Y.",  # yes
         "We propose Gradient Low-Rank Projection (GaLore).",  # no: names what it says
         "Thistle and Items are words.",  # no: whole words only
