@@ -55,6 +55,8 @@ _LAZY = {
     "answer_bibtex": "rag.export",
     "conversation_markdown": "rag.export",
     "paper_links": "rag.export",
+    "get_papers": "rag.pipeline",
+    "list_sources": "rag.pipeline",
 }
 
 __all__ = [
@@ -93,8 +95,10 @@ __all__ = [
     "describe_llm",
     "get_engine",
     "get_paper",
+    "get_papers",
     "ingest",
     "list_papers",
+    "list_sources",
     "llm_configured",
     "load_settings",
     "paper_links",
@@ -123,8 +127,10 @@ if TYPE_CHECKING:
         check,
         check_question,
         get_paper,
+        get_papers,
         ingest,
         list_papers,
+        list_sources,
         search,
         status,
         summarize,

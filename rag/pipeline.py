@@ -216,6 +216,17 @@ def list_papers(settings: Settings | None = None) -> list[Paper]:
     return get_engine(settings).store.papers()
 
 
+def get_papers(paper_ids: Iterable[str], settings: Settings | None = None) -> dict[str, Paper]:
+    """The indexed papers among ``paper_ids`` (one read for all of them), by id."""
+    return {paper.paper_id: paper for paper in get_engine(settings).store.papers(list(paper_ids))}
+
+
+def list_sources(settings: Settings | None = None) -> list[str]:
+    """The corpus files the indexed papers come from, sorted (from the loaded index, no store read)."""
+    snapshot, _ = get_engine(settings).view()
+    return sorted({node.metadata.get("source", "") for node in snapshot.nodes} - {""})
+
+
 def get_paper(paper_id: str, settings: Settings | None = None) -> Paper:
     """One indexed paper with its abstract, as stored."""
     found = get_engine(settings).store.papers([paper_id])

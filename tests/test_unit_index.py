@@ -263,3 +263,11 @@ def test_a_saved_lexical_index_that_disagrees_with_chroma_is_found_and_dropped(t
     rag.engine._engines.clear()
     assert rag.check(settings=settings).consistent
     assert json.loads(json.dumps(rag.status(settings=settings).to_dict()))["papers"] == len(CORPUS)
+
+
+def test_papers_by_id_in_one_read_and_the_corpus_files(index):
+    settings, _ = index
+    found = rag.get_papers([GALORE.paper_id, LORA.paper_id, "no-such-paper"], settings=settings)
+    assert set(found) == {GALORE.paper_id, LORA.paper_id}
+    assert found[GALORE.paper_id].abstract == GALORE.abstract
+    assert rag.list_sources(settings=settings) == ["papers.jsonl"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 import rag
-from rag import RETRIEVAL_MODES, Answer, AskOptions, NotFoundError, RagError, Settings, describe_llm, llm_configured
+from rag import RETRIEVAL_MODES, Answer, AskOptions, RagError, Settings, describe_llm, llm_configured
 from ui import render
 
 EXAMPLES = [
@@ -132,12 +132,8 @@ def browse(settings: Settings, query: str, mode: str) -> tuple[str, str]:
     try:
         if query:
             hits = rag.search(query, k=BROWSE_K, mode=mode, settings=settings)
-            papers = {}
-            for hit in hits:
-                try:
-                    papers[hit.paper_id] = rag.get_paper(hit.paper_id, settings)
-                except NotFoundError:  # removed by an ingest since the search: show its passage
-                    pass
+            # A paper removed by an ingest since the search is missing here: its passage is shown.
+            papers = rag.get_papers([hit.paper_id for hit in hits], settings)
             listing = render.render_paper_list(hits, papers)
             count = f"{len(hits)} papers matching “{render.escape(query)}”, best first"
         else:
@@ -156,7 +152,7 @@ def browse(settings: Settings, query: str, mode: str) -> tuple[str, str]:
 
 def source_choices(settings: Settings) -> list[tuple[str, str]]:
     """The corpus files in the index, labelled by their friendly names, for the source filter."""
-    names = sorted({paper.source for paper in rag.list_papers(settings) if paper.source})
+    names = rag.list_sources(settings)
     labels = [render.friendly_source(name) for name in names]
     # Two files whose names differ only by their hash keep their whole names.
     return [ALL_SOURCES] + [
