@@ -45,6 +45,7 @@ _LAZY = {
     "Paper": "rag.types",
     "SearchResults": "rag.types",
     "Summary": "rag.types",
+    "SummaryPaper": "rag.types",
     "Theme": "rag.types",
     "RETRIEVAL_MODES": "rag.types",
     "ANSWER_MODES": "rag.types",
@@ -84,6 +85,7 @@ __all__ = [
     "Settings",
     "StoreError",
     "Summary",
+    "SummaryPaper",
     "Theme",
     "answer_bibtex",
     "answer_markdown",
@@ -152,5 +154,6 @@ if TYPE_CHECKING:
         RetrievalMode,
         SearchResults,
         Summary,
+        SummaryPaper,
         Theme,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Protocol
 from urllib.parse import quote_plus
 
 from rag.types import Answer, Hit
@@ -19,9 +20,15 @@ HF_SEARCH = "https://huggingface.co/papers?q={query}"
 ARXIV_ABS = "https://arxiv.org/abs/{arxiv_id}"
 
 
-def paper_links(hit: Hit) -> dict[str, str]:
-    """Where to read the paper: its own URL and arXiv page when known, and title searches on
-    arXiv and Hugging Face papers (always)."""
+class Citable(Protocol):
+    title: str
+    url: str
+    arxiv_id: str
+
+
+def paper_links(hit: Citable) -> dict[str, str]:
+    """Where to read the paper (a search hit, an answer's source or a summary's paper): its own URL
+    and arXiv page when known, and title searches on arXiv and Hugging Face papers (always)."""
     query = quote_plus(hit.title)
     links = {}
     if hit.url:

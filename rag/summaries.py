@@ -73,6 +73,7 @@ def build_summary(engine: Engine, topic: str, answerer: Answerer, settings: Sett
             url=_url(stored.get(c.paper_id)),
             contribution=contribution(c, terms, retrieval.query_vector, settings.summary, lexical_weight),
             relevance=c.relevance,
+            arxiv_id=stored[c.paper_id].arxiv_id if c.paper_id in stored else "",
         )
         for c in order
     ]

@@ -271,6 +271,7 @@ class SummaryPaper:
     url: str
     contribution: str
     relevance: float
+    arxiv_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "relevance": round(self.relevance, 4)}

@@ -68,3 +68,11 @@ def test_a_conversation_exports_every_turn():
     text = rag.conversation_markdown([("What is GaLore?", answer), ("And grokking?", answer)])
     assert text.startswith("# Conversation")
     assert text.count("## ") == 2 and text.count("**References**") == 2
+
+
+def test_summary_papers_get_the_same_links():
+    from rag.types import SummaryPaper
+
+    paper = SummaryPaper(1, "p", "Grokking at the Edge of Numerical Stability", "", "contribution", 0.9, "2501.04697")
+    links = rag.paper_links(paper)
+    assert links["arxiv"] == "https://arxiv.org/abs/2501.04697" and "hf_search" in links and "url" not in links

@@ -20,6 +20,7 @@ from rag import (
     IndexStatus,
     Paper,
     Summary,
+    SummaryPaper,
     answer_bibtex,
     answer_markdown,
     conversation_markdown,
@@ -217,7 +218,7 @@ def render_links(links: Sequence[str], label: str = "code") -> str:
     )
 
 
-def render_paper_links(item: Hit | Paper) -> str:
+def render_paper_links(item: Hit | Paper | SummaryPaper) -> str:
     """The paper's own page when known, arXiv and Hugging Face title searches, and code links."""
     parts = [
         f'<a class="link-{kind.replace("_", "-")}" href="{escape(url)}" target="_blank" '
@@ -225,7 +226,7 @@ def render_paper_links(item: Hit | Paper) -> str:
         for kind, url in paper_links(item).items()
         if url.startswith(("http://", "https://"))
     ]
-    code = render_links(item.links)
+    code = render_links(getattr(item, "links", ()))
     return f'<div class="paper-links">{" ".join(parts)}{" " + code if code else ""}</div>'
 
 
@@ -364,7 +365,7 @@ def render_summary(summary: Summary) -> str:
         parts.append(f'<h3 class="theme">{escape(theme.name)}</h3><p>{body}</p>')
     parts.append('<h3>Papers</h3><ol class="papers">')
     for paper in summary.papers:
-        link = render_links([paper.url], label="link")
+        link = render_paper_links(paper)
         parts.append(
             f'<li class="source" id="ref-{paper.n}"><div class="source-head"><span class="badge">[{paper.n}]</span>'
             f'<span class="title">{escape(paper.title)}</span></div>'
