@@ -93,13 +93,14 @@ class IndexSnapshot:
         """Whether the lexical index was loaded from disk rather than rebuilt."""
         return self._saved is not None
 
-    def persist_lexical(self) -> None:
-        """Save BM25 and the word statistics for the next process (no-op when already saved, or
-        when the data directory does not exist: a Chroma server's client keeps no local state)."""
+    def _persist(self, bm25: BM25Retriever) -> None:
+        """Save the whole-corpus BM25 and the word statistics for the next process (not when they
+        were loaded from disk, nor when the data directory does not exist: a Chroma server's
+        client keeps no local state)."""
         if self._cache_root is None or self._saved is not None or not self._cache_root.parent.is_dir():
             return
         index = lexical_cache.LexicalIndex(
-            self.bm25(None, 1), self.nodes, self._vocabulary, self._frequency, self.hashes, self.store.location
+            bm25, self.nodes, self._vocabulary, self._frequency, self.hashes, self.store.location
         )
         lexical_cache.save(self._cache_root, self.store.settings.store.collection, self._cache_key, index)
 
@@ -175,7 +176,7 @@ class IndexSnapshot:
         if source is None:
             if self._all is None:
                 self._all = self._build_bm25(None)
-                self.persist_lexical()  # the next process loads it instead of rebuilding
+                self._persist(self._all)  # the next process loads it instead of rebuilding
             retriever = self._all
         else:
             if source not in self._by_source:
