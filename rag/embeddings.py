@@ -67,7 +67,7 @@ class LocalMiniLMEmbedding(BaseEmbedding):
     _tokenizer: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
-    def __init__(self, embed_batch_size: int = 32, **kwargs: Any) -> None:
+    def __init__(self, embed_batch_size: int = 4, **kwargs: Any) -> None:
         super().__init__(model_name=LOCAL_MODEL_NAME, embed_batch_size=embed_batch_size, **kwargs)
         import onnxruntime
         from tokenizers import Tokenizer
@@ -79,45 +79,16 @@ class LocalMiniLMEmbedding(BaseEmbedding):
         self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.enable_truncation(max_length=LOCAL_MAX_WORDPIECES)
-        self._tokenizer.enable_padding()
+        # Padding is done per batch here, after texts are grouped by wordpiece count.
+        self._tokenizer.no_padding()
 
     @classmethod
     def class_name(cls) -> str:
         return "LocalMiniLMEmbedding"
 
     def embed_array(self, texts: list[str]) -> np.ndarray:
-        """Unit-length vectors, one row per text.
-
-        Texts are batched by length: every batch is padded to its longest member, so mixing
-        a 256-wordpiece chunk with 30-wordpiece sentences would cost 8x the compute.
-        """
-        result = np.zeros((len(texts), LOCAL_DIMENSION), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.embed_batch_size):
-            batch = order[start : start + self.embed_batch_size]
-            result[batch] = self._embed_batch([texts[i] for i in batch])
-        return result
-
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        return self._embed_batch_with_spans(texts, [[] for _ in texts])[0]
-
-    def _embed_batch_with_spans(
-        self, texts: list[str], spans: list[list[tuple[int, int]]]
-    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
-        # The tokenizer's padding state is shared; serialise calls from server threads.
-        with self._lock:
-            encoded = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        hidden = self._session.run(
-            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        )[0]
-        pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-        span_vectors = [
-            [_pool_span(hidden[row], encoded[row].offsets, mask[row], span) for span in text_spans]
-            for row, text_spans in enumerate(spans)
-        ]
-        return _unit(pooled), span_vectors
+        """Unit-length vectors, one row per text."""
+        return self.embed_with_spans(texts, [[] for _ in texts])[0]
 
     def embed_with_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]]]
@@ -127,14 +98,34 @@ class LocalMiniLMEmbedding(BaseEmbedding):
         limit gets None (the caller embeds it on its own)."""
         result = np.zeros((len(texts), LOCAL_DIMENSION), dtype=np.float32)
         span_vectors: list[list[np.ndarray | None]] = [[] for _ in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.embed_batch_size):
-            batch = order[start : start + self.embed_batch_size]
-            vectors, pooled_spans = self._embed_batch_with_spans([texts[i] for i in batch], [spans[i] for i in batch])
+        # The tokenizer is not safe to share between server threads.
+        with self._lock:
+            encoded = self._tokenizer.encode_batch(texts)
+        for batch in _length_batches([len(e.ids) for e in encoded], self.embed_batch_size):
+            vectors, pooled_spans = self._run([encoded[i] for i in batch], [spans[i] for i in batch])
             result[batch] = vectors
             for position, i in enumerate(batch):
                 span_vectors[i] = pooled_spans[position]
         return result, span_vectors
+
+    def _run(
+        self, encoded: list, spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        width = max(len(e.ids) for e in encoded)
+        ids = np.zeros((len(encoded), width), dtype=np.int64)
+        mask = np.zeros((len(encoded), width), dtype=np.int64)
+        for row, e in enumerate(encoded):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        hidden = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
+        pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        span_vectors = [
+            [_pool_span(hidden[row, : len(e.ids)], e.offsets, mask[row, : len(e.ids)], span) for span in text_spans]
+            for row, (e, text_spans) in enumerate(zip(encoded, spans, strict=True))
+        ]
+        return _unit(pooled), span_vectors
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()
@@ -147,6 +138,20 @@ class LocalMiniLMEmbedding(BaseEmbedding):
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
+
+
+def _length_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Indices grouped by wordpiece count, each group padded to its longest member costing at
+    most ``batch_size`` full-length inputs: sorting avoids padding a 30-wordpiece sentence to a
+    256-wordpiece chunk (8x the compute), and the budget lets short texts go in larger batches."""
+    budget = batch_size * LOCAL_MAX_WORDPIECES
+    batches: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        if batches and (len(batches[-1]) + 1) * lengths[i] <= budget:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

@@ -110,6 +110,10 @@ def _embed_batch(store: PaperStore, embed_model, papers: list[Paper], settings: 
     flat_sentences = [text for texts in sentence_lists for text in texts]
     if settings.embedding.late_chunking and isinstance(embed_model, LocalMiniLMEmbedding):
         chunk_vectors, sentence_vectors = _late_chunked(embed_model, chunk_lists, sentence_lists)
+    elif settings.embedding.chunk_vectors_from_sentences:
+        vectors = embed_texts(embed_model, [p.title for p in papers] + flat_sentences)
+        sentence_vectors = vectors[len(papers) :]
+        chunk_vectors = _pooled_chunks(vectors[: len(papers)], chunk_lists, sentence_lists, sentence_vectors)
     else:
         vectors = embed_texts(embed_model, flat_chunks + flat_sentences)
         chunk_vectors, sentence_vectors = vectors[: len(flat_chunks)], vectors[len(flat_chunks) :]
@@ -130,6 +134,21 @@ def _embed_batch(store: PaperStore, embed_model, papers: list[Paper], settings: 
         chunk_offset += len(texts)
         sentence_offset += len(sentences)
     into.papers.extend(papers)
+
+
+def _pooled_chunks(
+    title_vectors: np.ndarray, chunk_lists: list[list[str]], sentence_lists: list[list[str]], sentence_vectors
+) -> np.ndarray:
+    """Each chunk's vector as the normalised mean of its title's and its sentences' vectors."""
+    rows, offset = [], 0
+    for title_vector, chunks, sentences in zip(title_vectors, chunk_lists, sentence_lists, strict=True):
+        vectors = sentence_vectors[offset : offset + len(sentences)]
+        offset += len(sentences)
+        for chunk in chunks:
+            inside = [v for sentence, v in zip(sentences, vectors, strict=True) if sentence in chunk]
+            pooled = np.mean([title_vector, *inside], axis=0)
+            rows.append(pooled / max(float(np.linalg.norm(pooled)), 1e-12))
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), title_vectors.shape[1])
 
 
 def _late_chunked(
