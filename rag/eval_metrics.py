@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 DANGLING_OPENER = re.compile(
     r"^(?:(?:To address (?:these|this|such)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|Thus"
     r"|Hence|This(?! (?:paper|work|study|article|report|thesis|survey)\b)|These|Those|Such|It|Its|They|Their"
-    r"|Our (?:methods?|approach(?:es)?|models?)|Further|Instead|Similarly"
+    r"|Our (?:methods?|approach(?:es)?|models?)(?!, [^,]{0,80}?\b[A-Z][\w-]*[A-Z0-9]\b)|Further|Instead|Similarly"
     r"|Finally|Specifically|Building on)\b|Here,)"
 )
 # Leading characters skipped before the opener test: spaces, quotes, brackets.

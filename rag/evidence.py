@@ -40,6 +40,7 @@ PROPOSAL = re.compile(
     r"\bthis (paper|work|study|report) (proposes|introduces|presents|develops|designs)\b",
     re.I,
 )
+OWN_WORK = re.compile(r"\b(we|our)\b", re.I)
 NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 
 
@@ -49,9 +50,10 @@ def mentions(text: str, name: str) -> bool:
 
 
 def head(name: str) -> str:
-    """The naming part of a compound: "CLIP" in "CLIP-filtered"; "T-JEPA" and "GPT-4" stay whole."""
+    """The naming part of a compound: "CLIP" in "CLIP-filtered"; "T-JEPA", "GPT-4" and a size
+    variant such as "RTMPose-l" stay whole."""
     first, _, rest = name.partition("-")
-    return first if rest and rest.islower() and rest.isalpha() and len(first) > 1 else name
+    return first if len(rest) > 2 and rest.islower() and rest.isalpha() and len(first) > 1 else name
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,8 @@ def shape_bonus(text: str, focus: Focus, settings: AnswerSettings) -> float:
 
 def defines_name(text: str, focus: Focus) -> bool:
     """The sentence that introduces a name the question asks about ("we propose X, a ...")."""
-    return any(mentions(text, name) for name in focus.names) and DEFINES.search(text) is not None
+    named = [name for name in focus.names if mentions(text, name)]
+    return bool(named) and (DEFINES.search(text) is not None or any(introduces(text, name) for name in named))
 
 
 def _has_shape(text: str, focus: Focus) -> float:
@@ -190,6 +193,31 @@ def focus_first(retrieval: Retrieval, snapshot: IndexSnapshot, focus: Focus) -> 
     rest = [h for h in retrieval.hits if h.paper_id not in set(wanted)]
     hits = (first + rest)[: max(len(retrieval.hits), len(first))]
     return Retrieval(retrieval.query, retrieval.query_vector, hits, retrieval.unknown_names), frozenset(wanted)
+
+
+def defining_papers(hits: list[Hit], sentences: dict[str, list[StoredSentence]], focus: Focus) -> frozenset[str]:
+    """The retrieved paper whose abstract introduces a name the question asks about, when exactly
+    one does: "Our approach, alignMEnt with parameter-Efficient Tuning (MEET), ..." makes its
+    paper the one that answers "What is MEET?", ahead of papers that score higher on the topic.
+    A name other retrieved papers use too (CLIP) is not one paper's own."""
+    for name in focus.names:
+        texts = {hit.paper_id: " ".join(s.text for s in sentences.get(hit.paper_id, [])) for hit in hits}
+        users = {pid for pid, text in texts.items() if re.search(rf"(?<![\w-]){re.escape(name)}(?!\w)", text)}
+        found = {pid for pid in users if any(introduces(s.text, name) for s in sentences.get(pid, []))}
+        if len(found) == 1 and users == found:
+            return frozenset(found)
+    return frozenset()
+
+
+def introduces(text: str, name: str) -> bool:
+    """A sentence of the paper's own that gives ``name`` to what it proposes: "we propose X",
+    or its expansion with the name in parentheses beside "our"/"we" ("our approach, ... (MEET)")."""
+    if not mentions(text, name):
+        return False
+    escaped = re.escape(name)
+    proposed = re.search(rf"(?:{PROPOSAL.pattern})[^.;]{{0,60}}?(?<![\w-]){escaped}(?!\w)", text, re.I)
+    defined = re.search(rf"\(\s*{escaped}\s*\)", text) is not None
+    return proposed is not None or (defined and OWN_WORK.search(text) is not None)
 
 
 def citable_papers(
@@ -325,11 +353,27 @@ def ends_noun_phrase(next_word: str) -> bool:
     return word in PHRASE_END or word in stopwords() or word.endswith(("ing", "ed")) or not word.isalpha()
 
 
+# "Which optimizer / dataset / metric ...?" asks for a named thing of a specific kind; a sentence
+# that never names one ("baselines built with various optimizers") does not answer it. Kinds
+# such as "method" are left out: the paper's proposal names the method without the word.
+NAMED_KINDS = frozenset("optimizer dataset benchmark metric loss schedule library toolkit format regularizer".split())
+
+
+def named_kind_pattern(kind: str) -> re.Pattern:
+    """A sentence using the kind's word ("optimization technique", "datasets") and some name."""
+    stem = re.escape(kind[: max(5, len(kind) - 2)])
+    return re.compile(rf"(?=.*\b{stem}\w*)(?=.*\b(?-i:[A-Z][\w-]*[A-Z0-9]))", re.I | re.S)
+
+
 def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
-    """What kind of fact the question asks for: a figure ("how many"), a date, who made something, a license."""
+    """What kind of fact the question asks for: a figure ("how many"), a date, who made something,
+    a license, or a named thing of a specific kind ("which optimizer")."""
     facts = [(needs, label) for _, asks, needs, label in FACT_KINDS if asks is not None and asks.search(focus.question)]
     if focus.shape == "quantity":
         facts.insert(0, (NUMBER, "the figure asked for"))
+    kind = which_head(focus.question)
+    if focus.shape == "which" and kind in NAMED_KINDS:
+        facts.append((named_kind_pattern(kind), f"which {kind}"))
     return facts
 
 
@@ -385,6 +429,7 @@ def gather_evidence(
     retrieval = retriever.retrieve(question, k=k, mode=mode, source=source)
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
     sentences = snapshot.sentences_for([h.paper_id for h in retrieval.hits])
+    focus_papers |= defining_papers(retrieval.hits, sentences, focus)
     scored = score_sentences(retrieval, sentences, settings, focus, focus_papers)
     strength = scored[0].score if scored else 0.0
     citable = citable_papers(retrieval.hits, sentences, focus, snapshot, settings)

@@ -83,7 +83,9 @@ REFERS_BACK = re.compile(r"\b(it|its|they|their|them|this|that|these|those)\b|^\
 DANGLING = re.compile(
     r"^(To address (these|this|such|the above)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|"
     r"Thus|Hence|This(?! (paper|work|study|article|report|thesis|survey)\b)|These|Those|Such|It|Its|They|Their|"
-    r"Our (methods?|approach(es)?|models?)|Further|Instead|Similarly|Finally|Specifically|Building on)\b|^Here,"
+    # "Our approach, alignMEnt with ... (MEET), improves ...": the apposition names it, so it reads alone.
+    r"Our (methods?|approach(es)?|models?)(?!, [^,]{0,80}?\b[A-Z][\w-]*[A-Z0-9]\b)|Further|Instead|Similarly|"
+    r"Finally|Specifically|Building on)\b|^Here,"
 )
 # "To address this issue, we propose X": the claim after the connective stands on its own.
 TRIMMABLE = re.compile(r"^[^.;:]{0,160}?, (?=(we|our) )")
@@ -112,13 +114,19 @@ class Focus:
 
 # "How many images are in the dataset used to compare X with Y?" asks for a count, whatever follows.
 COUNT_FIRST = re.compile(r"^\s*(how (many|much)|by how much)\b", re.I)
+# "Which two pre-training datasets were used ...?": a count of named things, not a list of papers.
+COUNTED_WHICH = re.compile(r"^\s*(which|what)\s+(two|three|four|five|six|\d+)\b", re.I)
+# "What COCO-WholeBody AP does RTMPose-l reach ...?": the value a thing attains is a quantity.
+ATTAINS = re.compile(r"^\s*what\s+\S+(\s+\S+){0,3}\s+(does|do|did)\s+.*\b(reach|achieve|attain|obtain|score)\b", re.I)
 
 
 def question_shape(question: str) -> Shape:
     if COUNT_FIRST.search(question):
         return "quantity"
-    if COMPOUND_WHICH.search(question):
+    if COMPOUND_WHICH.search(question) or COUNTED_WHICH.search(question):
         return "which"
+    if ATTAINS.search(question):
+        return "quantity"
     if COMPARE.search(question):
         return "compare"
     if LIST.search(question):

@@ -102,3 +102,17 @@ def test_how_many_needs_a_figure_counting_the_asked_unit(full_settings):
     assert answer.abstained and "figure" in answer.answer
     counted = rag.ask("How many image subsets and how many classes does MetaShift contain?", settings=full_settings)
     assert not counted.abstained and "12,868" in counted.answer and "410" in counted.answer
+
+
+def test_a_name_an_abstract_introduces_brings_its_paper_first(full_settings):
+    # "MEET" is only in the body of its abstract ("Our approach, ... (MEET), ..."), not in a title.
+    answer = rag.ask("What is MEET in LLM alignment?", settings=full_settings)
+    assert not answer.abstained
+    assert _first_title(answer) == "Parameter-Efficient Tuning Helps Language Model Alignment"
+    assert "(MEET)" in answer.answer
+
+
+def test_which_optimizer_abstains_when_no_sentence_names_one(full_settings):
+    answer = rag.ask("Which optimizer and learning-rate schedule were used to train ResNet-RS?", settings=full_settings)
+    assert answer.abstained
+    assert "which optimizer" in answer.answer

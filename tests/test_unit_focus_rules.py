@@ -186,3 +186,53 @@ def test_how_many_is_a_count_whatever_follows_and_3d_counts_nothing():
         "millisecond",
         "ms",
     }
+
+
+def test_a_size_variant_keeps_its_suffix_and_a_descriptive_compound_loses_it():
+    from rag.evidence import head, mentions
+
+    assert head("RTMPose-l") == "RTMPose-l"
+    assert head("CLIP-filtered") == "CLIP"
+    assert mentions("boosting the whole-body AP of RTMPose-l from 64.8%", head("RTMPose-l"))
+
+
+def test_shapes_of_counted_which_and_attained_values():
+    from rag.focus import question_shape
+
+    assert question_shape("Which two pre-training datasets were used for the shift?") == "which"
+    assert question_shape("Which normalization layers have been proposed?") == "list"
+    assert question_shape("What COCO-WholeBody AP does RTMPose-l reach after distillation?") == "quantity"
+    assert question_shape("What does GaLore do?") == "definition"
+
+
+def test_a_paper_introduces_a_name_by_proposing_it_or_expanding_it_as_its_own():
+    from rag.evidence import introduces
+
+    assert introduces("Our approach, alignMEnt with parameter-Efficient Tuning (MEET), improves it.", "MEET")
+    assert introduces("To this end, we propose GaLore, a training strategy.", "GaLore")
+    # An expansion of someone else's name, without "we"/"our", introduces nothing.
+    assert not introduces("Contrastive Language-Image Pre-Training (CLIP) is widely used.", "CLIP")
+    # "We propose" far from the name: the proposal is of something else.
+    assert not introduces(
+        "We propose a benchmark of many tasks spanning vision, language and audio, evaluated with CLIP.", "CLIP"
+    )
+
+
+def test_a_which_kind_fact_needs_the_kind_and_a_name_in_one_sentence():
+    from rag.evidence import named_kind_pattern
+
+    optimizer = named_kind_pattern("optimizer")
+    assert optimizer.search("we develop a layerwise adaptive large batch optimization technique called LAMB")
+    assert not optimizer.search("baselines constructed using various optimizers that represent current practice")
+    assert not optimizer.search("We train LAMB-style models at scale.")
+
+
+def test_an_apposition_that_names_our_approach_is_not_a_dangling_opener():
+    from rag.eval_metrics import DANGLING_OPENER
+    from rag.focus import standalone_text
+
+    named = "Our approach, alignMEnt with parameter-Efficient Tuning (MEET), improves the control tokens."
+    assert standalone_text(named) == named
+    assert not DANGLING_OPENER.match(named)
+    assert standalone_text("Our approach improves the control tokens.") is None
+    assert DANGLING_OPENER.match("Our approach improves the control tokens.")
