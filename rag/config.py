@@ -148,6 +148,9 @@ class AnswerSettings:
     # "What is X?": the sentence introducing X ("we propose X, a ...") must win over X's results.
     definition_bonus: float = 0.25
     focus_paper_bonus: float = 0.15
+    # "How does X ...?": bonus for sentences between the paper's proposal and its results, and the
+    # same penalty for the background before the proposal (rag/evidence.py method_part_bonus).
+    method_part_bonus: float = 0.1
     # a "how much" (or when / who made / what license) question is answered only by a sentence
     # stating that kind of fact and holding this share of its other key words;
     fact_min_coverage: float = 0.35

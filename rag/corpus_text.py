@@ -42,6 +42,10 @@ URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+")
 # control characters that are not whitespace (whitespace is collapsed by _clean).
 INVALID_CHARS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 LETTER = re.compile(r"[^\W\d_]")
+LETTER_RUN = re.compile(r"[^\W\d_]+")
+# ASCII characters that are not letters (LETTER matches only A-Z and a-z among them): deleting
+# them counts an ASCII text's letters without a regex (10x faster; 100k records' stats took 15 s).
+_ASCII_NON_LETTERS = {code: None for code in range(128) if not chr(code).isalpha()}
 BAD_CHAR = re.compile("[\ufffd\ue000-\uf8ff]")
 # Fields whose LaTeX escapes are cleaned at ingest (abstracts exported from arXiv keep them).
 LATEX_FIELDS = ("title", "abstract", "authors")
@@ -164,7 +168,10 @@ def extract_links(text: str) -> tuple[str, ...]:
 
 def _stats(text: str) -> tuple[int, int, int]:
     """Letters, undecodable/private-use characters, and non-space characters of cleaned text."""
-    return len(LETTER.findall(text)), len(BAD_CHAR.findall(text)), len(text) - text.count(" ")
+    chars = len(text) - text.count(" ")
+    if text.isascii():  # no undecodable or private-use character can be there
+        return len(text.translate(_ASCII_NON_LETTERS)), 0, chars
+    return sum(map(len, LETTER_RUN.findall(text))), len(BAD_CHAR.findall(text)), chars
 
 
 def implausibility(title: str, abstract: str) -> str:

@@ -168,6 +168,29 @@ def score_sentences(
     return sorted(scored, key=lambda s: (-s.score, s.paper_rank, s.sentence.position))
 
 
+# What an abstract reports after its method: "we show ...", "experiments ...", "outperforms ...".
+REPORTS_RESULTS = re.compile(
+    r"\b(we (show|demonstrate|find|evaluate|validate|achieve)|experiments?|results?|outperform\w*|"
+    r"state-of-the-art|benchmarks?|(code|models?) (is|are|will be) (publicly )?(available|released))\b",
+    re.I,
+)
+
+
+def method_part_bonus(sentences: list[StoredSentence], settings: AnswerSettings) -> dict[int, float]:
+    """For "how does X work?": abstracts give background, then what they propose, then how it works,
+    then results. Sentences between the proposal and the results say how (up by method_part_bonus);
+    the background before the proposal restates the problem the question already states (down)."""
+    proposal = next((s.position for s in sentences if PROPOSAL.search(s.text)), None)
+    if proposal is None:
+        return {}
+    bonus = settings.method_part_bonus
+    return {
+        s.position: -bonus if s.position < proposal else bonus
+        for s in sentences
+        if s.position != proposal and (s.position < proposal or not REPORTS_RESULTS.search(s.text))
+    }
+
+
 def is_answerable(strength: float, unknown_names: tuple[str, ...], settings: AnswerSettings) -> bool:
     """Strong enough best evidence, and no name the index has never seen (unless the evidence is very strong)."""
     if strength < settings.abstain_threshold:

@@ -8,10 +8,21 @@ do not answer, it abstains and says what is missing instead of quoting loosely r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from rag.evidence import PROPOSAL, SAYS_HOW, Evidence, ScoredSentence, head, mentions, names_answer
+from rag.evidence import (
+    PROPOSAL,
+    SAYS_HOW,
+    Evidence,
+    ScoredSentence,
+    head,
+    mentions,
+    method_part_bonus,
+    names_answer,
+)
 from rag.focus import (
     SINGULAR_HOW,
     Focus,
@@ -169,7 +180,7 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     # than one sentence's score does), quoted at more length rather than beside a weaker paper.
     cap = settings.max_sentences_per_paper
     if asks_for_one(evidence.focus):
-        candidates = [c for c in candidates if c.sentence.paper_id == top_paper]
+        candidates = by_method_part(evidence, [c for c in candidates if c.sentence.paper_id == top_paper])
         cap = settings.single_paper_sentences
     other_floor = best * settings.relative_floor
     for candidate in candidates:
@@ -186,7 +197,18 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
         chosen.append(candidate)
         per_paper[paper_id] = per_paper.get(paper_id, 0) + 1
     chosen = with_how(evidence, with_naming_sentence(evidence, chosen, candidates), candidates)
+    chosen = with_solution(evidence, chosen, candidates)
     return with_how_from_others(evidence, chosen)
+
+
+def by_method_part(evidence: Evidence, candidates: list[ScoredSentence]) -> list[ScoredSentence]:
+    """One paper's sentences for "how does X ...?", re-ranked by the part of the abstract they are in
+    (:func:`rag.evidence.method_part_bonus`)."""
+    if evidence.focus is None or evidence.focus.shape != "mechanism" or not candidates:
+        return candidates
+    bonus = method_part_bonus(evidence.sentences[candidates[0].sentence.paper_id], evidence.settings)
+    adjusted = [replace(c, score=c.score + bonus.get(c.sentence.position, 0.0)) for c in candidates]
+    return sorted(adjusted, key=lambda c: (-c.score, c.sentence.position))
 
 
 def with_how(
@@ -210,6 +232,38 @@ def with_how(
         weakest = min((c for c in chosen if c is not proposal), key=lambda c: c.score)
         chosen = [c for c in chosen if c is not weakest]
     return [*chosen, after]
+
+
+# A sentence answering the one before it: "To alleviate this, we offer ...", "We mitigate it by ...".
+RESPONDS = re.compile(
+    r"^(To (alleviate|address|tackle|overcome|mitigate|solve|remedy|fix|handle|counter) "
+    r"(this|these|it|them|such|the)\b|To this end\b|"
+    r"We (alleviate|address|tackle|overcome|mitigate|solve|remedy|fix|handle) (this|these|it|them)\b)"
+)
+
+
+def with_solution(
+    evidence: Evidence, chosen: list[ScoredSentence], candidates: list[ScoredSentence]
+) -> list[ScoredSentence]:
+    """A "how does X ...?" answer quoting a problem ("the main challenge is high-frequency detail")
+    also quotes the next sentence when it answers that problem ("To alleviate this, we offer a
+    coarse-to-fine ..."): that is the how, and it reads after the sentence it depends on."""
+    focus = evidence.focus
+    if focus is None or focus.shape != "mechanism":
+        return chosen
+    for problem in list(chosen):
+        paper_id, position = problem.sentence.paper_id, problem.sentence.position
+        answer = next(
+            (c for c in candidates if c.sentence.paper_id == paper_id and c.sentence.position == position + 1), None
+        )
+        if answer is None or answer in chosen or not RESPONDS.match(answer.sentence.text):
+            continue
+        same = [c for c in chosen if c.sentence.paper_id == paper_id and c is not problem]
+        if len(chosen) >= evidence.settings.single_paper_sentences and same:
+            weakest = min(same, key=lambda c: c.score)
+            chosen = [c for c in chosen if c is not weakest]
+        chosen = [*chosen, answer]
+    return chosen
 
 
 def with_how_from_others(evidence: Evidence, chosen: list[ScoredSentence]) -> list[ScoredSentence]:

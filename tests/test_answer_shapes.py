@@ -116,3 +116,14 @@ def test_which_optimizer_abstains_when_no_sentence_names_one(full_settings):
     answer = rag.ask("Which optimizer and learning-rate schedule were used to train ResNet-RS?", settings=full_settings)
     assert answer.abstained
     assert "which optimizer" in answer.answer
+
+
+def test_how_quotes_the_solution_after_the_problem_it_answers(full_settings):
+    answer = rag.ask(
+        "How does OReX recover high-frequency detail, given that a neural field prior oversmooths shapes?",
+        settings=full_settings,
+    )
+    assert _first_title(answer).startswith("OReX")
+    texts = [s.text for s in answer.sentences]
+    problem = next(i for i, t in enumerate(texts) if t.startswith("The main challenge"))
+    assert "coarse-to-fine" in texts[problem + 1]

@@ -136,8 +136,9 @@ def test_a_how_answer_quotes_the_sentence_after_we_propose():
         citable=[GALORE.paper_id],
     )
     positions = sorted(c.sentence.position for c in select_sentences(evidence))
-    # The "how" sentence after the proposal replaces the weakest other quote.
-    assert positions == [0, 1, 2]
+    # The "how" sentence after the proposal replaces the weakest other quote: the background
+    # before the proposal, which ranks below the method part (method_part_bonus).
+    assert positions == [1, 2, 3]
 
 
 def test_finding_questions_do_not_reward_what_a_paper_proposes():
@@ -236,3 +237,18 @@ def test_an_apposition_that_names_our_approach_is_not_a_dangling_opener():
     assert not DANGLING_OPENER.match(named)
     assert standalone_text("Our approach improves the control tokens.") is None
     assert DANGLING_OPENER.match("Our approach improves the control tokens.")
+
+
+def test_method_part_ranks_how_above_background_and_results():
+    from rag.evidence import method_part_bonus
+
+    texts = [
+        "Training large models needs memory.",  # background
+        "To this end, we propose GaLore, a training strategy.",  # proposal
+        "GaLore projects gradients onto a low-rank subspace.",  # how
+        "Experiments show GaLore outperforms LoRA.",  # results
+    ]
+    sentences = [sentence_with_vector(GALORE.paper_id, i, text, [1.0, 0.0]) for i, text in enumerate(texts)]
+    bonus = method_part_bonus(sentences, AnswerSettings())
+    step = AnswerSettings().method_part_bonus
+    assert bonus == {0: -step, 2: step}
