@@ -256,7 +256,10 @@ def citable_papers(
     shares = {}
     for hit in hits:
         text = hit.title + " " + " ".join(s.text for s in sentences.get(hit.paper_id, []))
-        named = any(mentions(text, name) for name in focus.names)
+        # A title holding most of the key words is about them, however much another abstract
+        # that lists them in passing holds ("... machine translation, speech recognition, ...").
+        titled = coverage(terms, content_terms(hit.title), idf, unseen) >= settings.title_paper_coverage
+        named = titled or any(mentions(text, name) for name in focus.names)
         shares[hit.paper_id] = (coverage(terms, content_terms(text), idf, unseen), named)
     best = max((share for share, _ in shares.values()), default=0.0)
     floor = max(settings.min_paper_coverage, settings.relative_paper_coverage * best)

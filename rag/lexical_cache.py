@@ -258,7 +258,7 @@ def _read_tokens(path: Path, bm25: BM25Retriever, documents: int) -> DocTokens |
             return None
         ids = np.load(path / TOKENS_FILE, allow_pickle=False)
         offsets = np.load(path / TOKEN_OFFSETS_FILE, allow_pickle=False)
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):  # missing, damaged or truncated
         return None
     vocabulary_ids = bm25.bm25.vocab_dict
     vocabulary = [""] * (max(vocabulary_ids.values(), default=-1) + 1)

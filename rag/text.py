@@ -30,7 +30,7 @@ QUESTION_WORDS = frozenset(
     "what which how why when who does do did is are can could should exist existing approach approaches "
     "method methods paper papers work works say says about summarize summarise overview explain explains "
     "one several made make used use such way ways various different kind kinds type types much many have has had "
-    "compare comparison differ differences versus vs list study studies".split()
+    "compare comparison differ differences versus vs list study studies corpus indexed collection literature".split()
 )
 # The filler of paper titles and abstracts ("Towards ... via ..."): names no theme.
 TITLE_FILLER_WORDS = (

@@ -127,3 +127,12 @@ def test_how_quotes_the_solution_after_the_problem_it_answers(full_settings):
     texts = [s.text for s in answer.sentences]
     problem = next(i for i, t in enumerate(texts) if t.startswith("The main challenge"))
     assert "coarse-to-fine" in texts[problem + 1]
+
+
+def test_a_list_cites_a_paper_whose_title_is_the_topic(full_settings):
+    question = "Which papers in the corpus train or adapt automatic speech recognition models?"
+    answer = rag.ask(question, settings=full_settings)
+    titles = [c.title for c in answer.citations]
+    assert "Self-training and Pre-training are Complementary for Speech Recognition" in titles
+    # "in the corpus" is about the index, not a topic word a paper must hold.
+    assert "corpus" not in rag.focus.analyze("Which papers in the corpus study grokking?").terms
