@@ -40,6 +40,14 @@ PROPOSAL = re.compile(
     r"\bthis (paper|work|study|report) (proposes|introduces|presents|develops|designs)\b",
     re.I,
 )
+# A sentence reporting a finding: "A key finding ... is that ...", "..., except for dropout, which
+# demonstrates remarkable effectiveness", "X has the most significant impact".
+STATES_FINDING = re.compile(
+    r"\b(finding|we find|we found|reveal\w*|surprising\w*|remarkabl\w*|except (for )?|"
+    r"most (significant|important|effective|influential)|(biggest|largest|greatest) (impact|effect|gain)|"
+    r"key (factor|finding)s?)\b",
+    re.I,
+)
 OWN_WORK = re.compile(r"\b(we|our)\b", re.I)
 NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 
@@ -127,6 +135,9 @@ def shape_bonus(text: str, focus: Focus, settings: AnswerSettings) -> float:
     # "Which method ...?" is answered by the sentence that introduces one ("we propose X"); "which
     # design choice was found to matter most?" by a finding, not by what the paper proposes.
     if focus.shape == "which" and PROPOSAL.search(text) and not FINDING.search(focus.question):
+        return settings.definition_bonus
+    # "Which choice was found to matter most?" is answered by the sentence reporting the finding.
+    if focus.shape == "which" and FINDING.search(focus.question) and STATES_FINDING.search(text):
         return settings.definition_bonus
     return settings.shape_bonus * _has_shape(text, focus)
 

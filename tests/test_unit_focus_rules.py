@@ -252,3 +252,14 @@ def test_method_part_ranks_how_above_background_and_results():
     bonus = method_part_bonus(sentences, AnswerSettings())
     step = AnswerSettings().method_part_bonus
     assert bonus == {0: -step, 2: step}
+
+
+def test_a_finding_question_prefers_the_sentence_reporting_the_finding():
+    from rag.evidence import shape_bonus
+
+    focus = analyze("Which regularization technique was found to be remarkably effective against degradation?")
+    settings = AnswerSettings()
+    finding = "Most regularization techniques do not help, except for dropout, which is remarkably effective."
+    background = "We explore whether widely used regularization can alleviate degradation."
+    assert shape_bonus(finding, focus, settings) == settings.definition_bonus
+    assert shape_bonus(background, focus, settings) < settings.definition_bonus
