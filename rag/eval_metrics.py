@@ -7,13 +7,16 @@ import re
 import statistics
 from collections.abc import Iterable, Sequence
 
+from rag.text import EXPLETIVE_IT
+
 # An answer sentence that opens with a reference to something it does not say ("To address these
 # limitations", "In contrast", "Our method"): it only makes sense after a sentence the answer may not show.
 # "This paper ..." is not one: the answer names the paper before its quotes.
 DANGLING_OPENER = re.compile(
     r"^(?:(?:To address (?:these|this|such)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|Thus"
-    r"|Hence|This(?! (?:paper|work|study|article|report|thesis|survey)\b)|These|Those|Such|It|Its|They|Their"
-    r"|Our (?:methods?|approach(?:es)?|models?)(?!, [^,]{0,80}?\b[A-Z][\w-]*[A-Z0-9]\b)|Further|Instead|Similarly"
+    r"|Hence|This(?! (?:paper|work|study|article|report|thesis|survey)\b)|These|Those|Such|Its|They|Their"
+    r"|It" + EXPLETIVE_IT + r"|Our (?:methods?|approach(?:es)?|models?)(?!, [^,]{0,80}?\b[A-Z][\w-]*[A-Z0-9]\b)"
+    r"|Further|Instead|Similarly"
     r"|Finally|Specifically|Building on)\b|Here,)"
 )
 # Leading characters skipped before the opener test: spaces, quotes, brackets.

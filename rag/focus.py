@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.text import name_like_words, topic_terms
+from rag.text import EXPLETIVE_IT, name_like_words, topic_terms
 
 Shape = Literal["definition", "mechanism", "quantity", "which", "list", "compare", "synthesis"]
 
@@ -82,7 +82,9 @@ REFERS_BACK = re.compile(r"\b(it|its|they|their|them|this|that|these|those)\b|^\
 # Sentences that open with a reference to something said before them: unreadable alone.
 DANGLING = re.compile(
     r"^(To address (these|this|such|the above)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|"
-    r"Thus|Hence|This(?! (paper|work|study|article|report|thesis|survey)\b)|These|Those|Such|It|Its|They|Their|"
+    r"Thus|Hence|This(?! (paper|work|study|article|report|thesis|survey)\b)|These|Those|Such|"
+    # "It is noteworthy that ..." is not a reference back; "It outperforms ..." is.
+    r"It" + EXPLETIVE_IT + r"|Its|They|Their|"
     # "Our approach, alignMEnt with ... (MEET), improves ...": the apposition names it, so it reads alone.
     r"Our (methods?|approach(es)?|models?)(?!, [^,]{0,80}?\b[A-Z][\w-]*[A-Z0-9]\b)|Further|Instead|Similarly|"
     r"Finally|Specifically|Building on)\b|^Here,"

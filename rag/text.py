@@ -24,6 +24,12 @@ ALPHA_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]")
 NAME_LIKE = re.compile(
     r"^(?:[A-Za-z][a-z]*[A-Z][\w\-]*|[A-Za-z]+[\-]?\d[\w\-]*|[A-Z]{2,}s?|[A-Za-z]+-(?:[A-Z]{2,}|[A-Z][a-z]*[A-Z])[\w\-]*)$"
 )
+# "It is noteworthy that ...": an opening "it" that refers to nothing before it (a negative lookahead
+# to follow "It" in the dangling-opener patterns).
+EXPLETIVE_IT = (
+    r"(?! (?:is|was) (?:noteworthy|notable|worth noting|important|interesting|clear|evident|well[- ]known|known|"
+    r"shown|observed|possible|challenging|difficult|crucial|essential|common) (?:that|to)\b)"
+)
 PAPER_WORDS = "paper papers propose proposed method approach use used using work"
 # Words that make a question a question, not a topic ("What approaches exist for ...").
 QUESTION_WORDS = frozenset(

@@ -263,3 +263,13 @@ def test_a_finding_question_prefers_the_sentence_reporting_the_finding():
     background = "We explore whether widely used regularization can alleviate degradation."
     assert shape_bonus(finding, focus, settings) == settings.definition_bonus
     assert shape_bonus(background, focus, settings) < settings.definition_bonus
+
+
+def test_an_expletive_it_is_not_a_reference_back():
+    from rag.eval_metrics import DANGLING_OPENER
+    from rag.focus import standalone_text
+
+    expletive = "It is noteworthy that we deliver an 18.73% improvement over zero-shot CLIP."
+    assert standalone_text(expletive) == expletive and not DANGLING_OPENER.match(expletive)
+    for pointing_back in ("It outperforms CLIP by 18%.", "It is able to run fast."):
+        assert standalone_text(pointing_back) is None and DANGLING_OPENER.match(pointing_back)
