@@ -54,6 +54,8 @@ class IndexSnapshot:
         self._lock = threading.Lock()
         self._by_source: dict[str, BM25Retriever] = {}
         self._all: BM25Retriever | None = None
+        # The saved state BM25 is rebuilt from: its chunks' tokens are reused (lexical_cache.build_bm25).
+        self._previous: lexical_cache.LexicalIndex | None = self._saved
         if self._saved is not None:
             self.nodes = self._saved.nodes
             self._all = self._saved.bm25
@@ -62,6 +64,7 @@ class IndexSnapshot:
         else:
             previous = lexical_cache.load_latest(cache_root, collection, store.location) if cache_root else None
             self.nodes, self._vocabulary, self._frequency = self._read_nodes(previous)
+            self._previous = previous
             # "previous": a saved state plus the papers changed since; "store": every chunk read from Chroma.
             self.built_from = "store" if previous is None else "previous"
         if not self.nodes:
@@ -163,12 +166,11 @@ class IndexSnapshot:
         return min((frequency.get(t, 0) for t in terms), default=0) / max(count, 1)
 
     def _build_bm25(self, source: str | None) -> BM25Retriever:
-        from llama_index.retrievers.bm25 import BM25Retriever
-
         nodes = [n for n in self.nodes if source is None or n.metadata.get("source") == source]
         if not nodes:
             raise RagError(f"no indexed papers come from source {source!r}")
-        return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=len(nodes))
+        # Only the chunks the previous state lacks are tokenized; the scores are a full rebuild's.
+        return lexical_cache.build_bm25(nodes, self._previous, similarity_top_k=len(nodes))
 
     def bm25(self, source: str | None, top_k: int) -> BM25Retriever:
         """BM25 over the papers of ``source`` (all when None), returning ``top_k`` chunks. Callers
@@ -177,6 +179,10 @@ class IndexSnapshot:
             if self._all is None:
                 self._all = self._build_bm25(None)
                 self._persist(self._all)  # the next process loads it instead of rebuilding
+                # Source-filtered indexes reuse its tokens; the previous state's memory is freed.
+                self._previous = lexical_cache.LexicalIndex(
+                    self._all, self.nodes, self._vocabulary, self._frequency, self.hashes, self.store.location
+                )
             retriever = self._all
         else:
             if source not in self._by_source:
