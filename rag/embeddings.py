@@ -177,9 +177,9 @@ def build_embedding(settings: EmbeddingSettings) -> BaseEmbedding:
             "embed_backend 'openai' needs RAG_EMBED_BASE_URL (e.g. https://api.openai.com/v1); "
             "it is never assumed, so vectors are not sent anywhere by accident"
         )
-    from llama_index.embeddings.openai_like import OpenAILikeEmbedding
+    from rag.remote_embedding import RemoteEmbedding
 
-    return OpenAILikeEmbedding(
+    return RemoteEmbedding(
         model_name=settings.embed_model,
         api_base=settings.embed_base_url,
         api_key=settings.embed_api_key or "unused",
@@ -195,8 +195,12 @@ def embed_texts(model: BaseEmbedding, texts: list[str]) -> np.ndarray:
         return model.embed_array(texts)
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
+    embed_array = getattr(model, "embed_array", None)
     try:
-        vectors = np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32)
+        if embed_array is not None:
+            vectors = embed_array(texts)
+        else:
+            vectors = np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32)
     except Exception as exc:  # the remote client raises many types; the user needs one message
         raise EmbeddingError(f"embedding endpoint failed: {exc}") from exc
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

@@ -147,7 +147,9 @@ def chroma_server(tmp_path_factory):
 @pytest.fixture
 def embeddings_server():
     """A scripted OpenAI-compatible /v1/embeddings server on 127.0.0.1 (bag-of-words hashing, 64-d)."""
+    import base64
     import hashlib
+    import struct
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -165,7 +167,12 @@ def embeddings_server():
             seen["requests"] += 1
             seen["auth"].add(self.headers.get("Authorization"))
             inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+            seen.setdefault("formats", set()).add(body.get("encoding_format", "float"))
             data = [{"object": "embedding", "index": i, "embedding": vector(t)} for i, t in enumerate(inputs)]
+            if body.get("encoding_format") == "base64":
+                for item in data:
+                    packed = struct.pack(f"<{len(item['embedding'])}f", *item["embedding"])
+                    item["embedding"] = base64.b64encode(packed).decode()
             payload = {
                 "object": "list",
                 "data": data,

@@ -91,6 +91,8 @@ def test_openai_compatible_embedding_endpoint(embeddings_server, small_settings)
     status = rag.status(settings)
     assert status.embedding_model == f"openai:bow-64@{url}" and status.embedding_dim == 64
     assert seen["requests"] > 0 and seen["auth"] == {"Bearer sk-test"}
+    # Bulk vectors come as base64 (read with np.frombuffer), the query through llama-index.
+    assert "base64" in seen["formats"]
     target = rag.search("softmax collapse", k=1, mode="bm25", settings=settings)[0]
     requests = seen["requests"]
     # The query embeds to exactly the stored chunk vector, so dense search must rank it first.
