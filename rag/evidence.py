@@ -234,8 +234,8 @@ def defining_papers(hits: list[Hit], sentences: dict[str, list[StoredSentence]],
     one does: "Our approach, alignMEnt with parameter-Efficient Tuning (MEET), ..." makes its
     paper the one that answers "What is MEET?", ahead of papers that score higher on the topic.
     A name other retrieved papers use too (CLIP) is not one paper's own."""
+    texts = {hit.paper_id: " ".join(s.text for s in sentences.get(hit.paper_id, [])) for hit in hits}
     for name in focus.names:
-        texts = {hit.paper_id: " ".join(s.text for s in sentences.get(hit.paper_id, [])) for hit in hits}
         users = {pid for pid, text in texts.items() if re.search(rf"(?<![\w-]){re.escape(name)}(?!\w)", text)}
         found = {pid for pid in users if any(introduces(s.text, name) for s in sentences.get(pid, []))}
         if len(found) == 1 and users == found:
