@@ -89,7 +89,8 @@ def test_dangling_openers_count_sentences_starting_with_an_unresolved_reference(
         "Here, we study grokking.",  # yes
         "This approach shows X.",  # yes
         "This paper shows X.",  # no: the answer names the paper before its quotes
-        "It is known that Y.",  # yes
+        "It outperforms Y.",  # yes: "it" points back
+        "It is known that Y.",  # no: an expletive "it" refers to nothing
         "We propose Gradient Low-Rank Projection (GaLore).",  # no: names what it says
         "Thistle and Items are words.",  # no: whole words only
         "however, lower case mid-quote.",  # no: case-sensitive at sentence start
