@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,6 +199,36 @@ def _write(store: PaperStore, embedded: Embedded, previously_stored: dict[str, s
         store.delete_other_versions(updated)
 
 
+class _Writer:
+    """Writes batches in order on one background thread, so Chroma's index insertion of batch N
+    overlaps the embedding of batch N+1 (the model and Chroma both release the GIL). At most one
+    write is in flight: the order of writes, and what a crash at any point leaves behind, are
+    those of writing in the loop. A failed write is raised at the next submit or at exit."""
+
+    def __init__(self, store: PaperStore, previously_stored: dict[str, str]) -> None:
+        self._store, self._stored = store, previously_stored
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-ingest-write")
+        self._pending: Future | None = None
+
+    def submit(self, embedded: Embedded) -> None:
+        self._wait()
+        self._pending = self._pool.submit(_write, self._store, embedded, self._stored)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            self._wait()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 def prune_refusal(parsed: ParseResult) -> str:
     """Why pruning would be unsafe: it removes what the given files do not hold, so every file
     must have been read in full. An empty or unreadable file would otherwise empty the index."""
@@ -255,18 +286,19 @@ def _ingest(
     if progress:
         progress(0, len(pending))
     embedded = Embedded()
-    for start in range(0, len(pending), PAPERS_PER_BATCH):
-        batch = pending[start : start + PAPERS_PER_BATCH]
-        _embed_batch(store, embedder(), batch, settings, embedded)
-        done = start + len(batch)
-        if len(embedded.papers) >= settings.store.write_batch_papers or done == len(pending):
-            _write(store, embedded, stored)
-            report.chunks += len(embedded.nodes)
-            report.sentences += sum(len(record.sentences) for record in embedded.abstracts)
-            dimension = embedded.dimension
-            embedded = Embedded()
-        if progress:
-            progress(done, len(pending))
+    with _Writer(store, stored) as writer:
+        for start in range(0, len(pending), PAPERS_PER_BATCH):
+            batch = pending[start : start + PAPERS_PER_BATCH]
+            _embed_batch(store, embedder(), batch, settings, embedded)
+            done = start + len(batch)
+            if len(embedded.papers) >= settings.store.write_batch_papers or done == len(pending):
+                writer.submit(embedded)
+                report.chunks += len(embedded.nodes)
+                report.sentences += sum(len(record.sentences) for record in embedded.abstracts)
+                dimension = embedded.dimension
+                embedded = Embedded()
+            if progress:
+                progress(done, len(pending))
 
     if repair.repaired:
         report.issues.append(CorpusIssue("(index)", 0, f"repaired before ingesting: {repair.summary()}"))

@@ -99,3 +99,35 @@ def test_openai_compatible_embedding_endpoint(embeddings_server, small_settings)
     hits = rag.search(f"{target.title}\n\n{target.text}", k=3, mode="dense", settings=settings)
     assert hits[0].paper_id == target.paper_id and hits[0].score == pytest.approx(1.0, abs=1e-4)
     assert seen["requests"] > requests
+
+
+def test_writes_run_in_order_beside_embedding_and_a_failed_write_stops_the_ingest(small_settings, monkeypatch):
+    """Batch N is written on a background thread while batch N+1 is embedded; a write that fails
+    surfaces as the ingest's error, keeps what earlier writes stored, and a re-run completes."""
+    import threading
+
+    from rag import ingestion
+
+    settings = small_settings.replace(write_batch_papers=4)
+    monkeypatch.setattr(ingestion, "PAPERS_PER_BATCH", 2)
+    real_write, written, threads = ingestion._write, [], set()
+
+    def failing_second_write(store, embedded, previously_stored):
+        threads.add(threading.current_thread().name)
+        if len(written) == 1:
+            raise RuntimeError("disk full")
+        real_write(store, embedded, previously_stored)
+        written.append([p.paper_id for p in embedded.papers])
+
+    monkeypatch.setattr(ingestion, "_write", failing_second_write)
+    with pytest.raises(RuntimeError, match="disk full"):
+        rag.ingest(settings=settings)
+    assert threads and all(name.startswith("rag-ingest-write") for name in threads)
+    assert len(written) == 1 and len(written[0]) == 4
+    assert rag.status(settings).papers == 4
+
+    monkeypatch.setattr(ingestion, "_write", real_write)
+    report = rag.ingest(settings=settings)
+    assert (report.added, report.unchanged) == (8, 4)
+    chunk_ids, abstract_ids = _ids(settings)
+    assert rag.status(settings).papers == 12 and len(abstract_ids) == 12 and len(set(chunk_ids)) == len(chunk_ids)
