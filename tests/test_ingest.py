@@ -130,4 +130,4 @@ def test_writes_run_in_order_beside_embedding_and_a_failed_write_stops_the_inges
     report = rag.ingest(settings=settings)
     assert (report.added, report.unchanged) == (8, 4)
     chunk_ids, abstract_ids = _ids(settings)
-    assert rag.status(settings).papers == 12 and len(abstract_ids) == 12 and len(set(chunk_ids)) == len(chunk_ids)
+    assert rag.status(settings).papers == 12 and len(abstract_ids) == 2 * 12 and len(set(chunk_ids)) == len(chunk_ids)
