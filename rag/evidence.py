@@ -27,11 +27,17 @@ from rag.types import Hit, RetrievalMode
 DEFINES = re.compile(
     r"\b(we (propose|introduce|present|develop)|(is|are) an?|called|named|termed)\b|"
     # "Our approach, T-JEPA, relies on ...": the name in apposition to what it is.
-    r"\b(our|the|this) (approach|method|model|framework|system|algorithm|technique|architecture), (?-i:[A-Z])",
+    r"\b(our|the|this) (approach|method|model|framework|system|algorithm|technique|architecture), (?-i:[A-Z])|"
+    # "... enables us to address its drawbacks and present LightWaveS: a framework for ...".
+    r"\b(propose|introduce|present)s? (?-i:[A-Z][\w-]*[A-Z])",
     re.I,
 )
 EXPLAINS = re.compile(
-    r"\b((by|via|through|using) \w+ing|we (propose|introduce|present)|which (allows|enables|lets))\b", re.I
+    r"\b((by|via|through|using) \w+ing|we (propose|introduce|present)|which (allows|enables|lets))\b|"
+    # "we simply encode tokens using random Gaussian vectors"; "to build such a model, we ...".
+    r"\bwe (\w+ly )?\w+ (\w+ ){0,4}(using|via|through)\b|"
+    r"\bto (build|construct|obtain|achieve|realize|implement) [^,.]{0,60}, we\b",
+    re.I,
 )
 # Says how something works: "reduces memory by projecting gradients ...".
 SAYS_HOW = re.compile(r"\b(by|via|through) \w+ing\b", re.I)

@@ -18,6 +18,7 @@ from rag.evidence import (
     SAYS_HOW,
     Evidence,
     ScoredSentence,
+    defines_name,
     head,
     mentions,
     method_part_bonus,
@@ -220,6 +221,10 @@ def with_how(
     if focus is None or focus.shape not in ("mechanism", "definition") or not chosen:
         return chosen
     proposal = next((c for c in chosen if PROPOSAL.search(c.sentence.text)), None)
+    if proposal is None and asks_for_one(focus):
+        # "...and present LightWaveS: a framework for ..." introduces the name without "we propose".
+        # Only in a one-paper answer: elsewhere the added sentence would push out another paper.
+        proposal = next((c for c in chosen if defines_name(c.sentence.text, focus)), None)
     if proposal is None:
         return chosen
     paper_id, position = proposal.sentence.paper_id, proposal.sentence.position

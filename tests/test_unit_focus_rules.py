@@ -273,3 +273,42 @@ def test_an_expletive_it_is_not_a_reference_back():
     assert standalone_text(expletive) == expletive and not DANGLING_OPENER.match(expletive)
     for pointing_back in ("It outperforms CLIP by 18%.", "It is able to run fast."):
         assert standalone_text(pointing_back) is None and DANGLING_OPENER.match(pointing_back)
+
+
+def test_a_name_introduced_without_we_propose_still_brings_the_sentence_that_says_how():
+    question = "What is GaLore?"
+    texts = [
+        "Training large language models is memory hungry.",
+        "Studying optimizer states lets us address their cost and present GaLore: a memory-efficient strategy.",
+        "Specifically, projecting gradients onto a low-rank subspace, it keeps full-parameter learning.",
+        "GaLore also scales across nodes.",
+    ]
+    scores = [0.7, 0.95, 0.4, 0.85]
+    ranked = sorted(
+        (_scored(GALORE, i, t, s, 0) for i, (t, s) in enumerate(zip(texts, scores, strict=True))),
+        key=lambda c: -c.score,
+    )
+    evidence = Evidence(
+        question,
+        ranked[0].sentence.vector,
+        [hit_for(GALORE)],
+        {GALORE.paper_id: sorted((c.sentence for c in ranked), key=lambda s: s.position)},
+        ranked,
+        set(),
+        settings=AnswerSettings(same_paper_floor=0.5, single_paper_sentences=2),
+        focus=analyze(question),
+        citable=[GALORE.paper_id],
+    )
+    positions = sorted(c.sentence.position for c in select_sentences(evidence))
+    # The sentence after the one introducing the name replaces the weaker "also scales" quote.
+    assert positions == [1, 2]
+
+
+def test_explains_covers_what_is_done_with_what_and_a_purpose_clause():
+    from rag.evidence import EXPLAINS
+
+    assert EXPLAINS.search("Second, to build a lexinvariant LM, we simply encode tokens using random Gaussian vectors.")
+    assert EXPLAINS.search("To obtain a compact model, we prune attention heads.")
+    assert EXPLAINS.search("We map inputs via a learned codebook.")
+    assert not EXPLAINS.search("We study lexinvariant language models.")
+    assert not EXPLAINS.search("Using this idea leads to better models.")
