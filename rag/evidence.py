@@ -402,10 +402,18 @@ def ends_noun_phrase(next_word: str) -> bool:
 NAMED_KINDS = frozenset("optimizer dataset benchmark metric loss schedule library toolkit format regularizer".split())
 
 
-def named_kind_pattern(kind: str) -> re.Pattern:
-    """A sentence using the kind's word ("optimization technique", "datasets") and some name."""
+def named_kind_pattern(kind: str, question: str = "") -> re.Pattern:
+    """A sentence using the kind's word ("optimization technique", "datasets") and a name the
+    question does not already use: "two LLM pre-training datasets" names no dataset."""
     stem = re.escape(kind[: max(5, len(kind) - 2)])
-    return re.compile(rf"(?=.*\b{stem}\w*)(?=.*\b(?-i:[A-Z][\w-]*[A-Z0-9]))", re.I | re.S)
+    asked = "|".join(re.escape(name) for name in sorted(set(NAME_IN_TEXT.findall(question)), key=len, reverse=True))
+    not_asked = rf"(?!(?:{asked})(?![\w-]))" if asked else ""
+    # "we curate Quilt: a ... dataset": a one-capital name counts where the sentence introduces it.
+    name = rf"(?:\b{not_asked}(?-i:[A-Z][\w-]*[A-Z0-9])|\b{INTRODUCING} {not_asked}(?-i:[A-Z]\w+))"
+    return re.compile(rf"(?=.*\b{stem}\w*)(?=.*{name})", re.I | re.S)
+
+
+INTRODUCING = r"(?:curate|collect|build|construct|create|introduce|present|propose|release|call|name)[sd]?"
 
 
 def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
@@ -416,7 +424,7 @@ def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
         facts.insert(0, (NUMBER, "the figure asked for"))
     kind = which_head(focus.question)
     if focus.shape == "which" and kind in NAMED_KINDS:
-        facts.append((named_kind_pattern(kind), f"which {kind}"))
+        facts.append((named_kind_pattern(kind, focus.question), f"which {kind}"))
     return facts
 
 

@@ -226,6 +226,13 @@ def test_a_which_kind_fact_needs_the_kind_and_a_name_in_one_sentence():
     assert optimizer.search("we develop a layerwise adaptive large batch optimization technique called LAMB")
     assert not optimizer.search("baselines constructed using various optimizers that represent current practice")
     assert not optimizer.search("We train LAMB-style models at scale.")
+    # A name the question already uses names nothing new.
+    datasets = named_kind_pattern("dataset", "Which two datasets were used in the LLM pre-training study?")
+    assert not datasets.search("a distribution shift between two commonly used LLM pre-training datasets")
+    assert datasets.search("a distribution shift from SlimPajama to German Common Crawl LLM pre-training datasets")
+    curated = named_kind_pattern("dataset", "Which dataset was curated from YouTube videos?")
+    assert curated.search("From YouTube, we curate Quilt: a large vision-language dataset.")
+    assert not curated.search("From YouTube, we curate a large vision-language dataset.")
 
 
 def test_an_apposition_that_names_our_approach_is_not_a_dangling_opener():
