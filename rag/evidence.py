@@ -202,10 +202,14 @@ def method_part_bonus(sentences: list[StoredSentence], settings: AnswerSettings)
         return {}
     bonus = settings.method_part_bonus
     return {
-        s.position: -bonus if s.position < proposal else bonus
+        s.position: -bonus if s.position < proposal else bonus * (2 if ELABORATES.match(s.text) else 1)
         for s in sentences
         if s.position != proposal and (s.position < proposal or not REPORTS_RESULTS.search(s.text))
     }
+
+
+# After the proposal, "Specifically, ..." and "Instead, ..." open the details of how it works.
+ELABORATES = re.compile(r"(Specifically|Concretely|In particular|Instead|To (do|achieve) (this|so)|To this end)\b")
 
 
 def is_answerable(strength: float, unknown_names: tuple[str, ...], settings: AnswerSettings) -> bool:

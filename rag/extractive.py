@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rag.evidence import (
+    ELABORATES,
     PROPOSAL,
     SAYS_HOW,
     Evidence,
@@ -234,7 +235,11 @@ def with_how(
     if after is None or after in chosen:
         return chosen
     if len(chosen) >= evidence.settings.single_paper_sentences:
-        weakest = min((c for c in chosen if c is not proposal), key=lambda c: c.score)
+        # A quote that already details how ("Instead, ... we compute the residual vector") stays.
+        evictable = [c for c in chosen if c is not proposal and not ELABORATES.match(c.sentence.text)]
+        if not evictable:
+            return chosen
+        weakest = min(evictable, key=lambda c: c.score)
         chosen = [c for c in chosen if c is not weakest]
     return [*chosen, after]
 

@@ -319,3 +319,38 @@ def test_explains_covers_what_is_done_with_what_and_a_purpose_clause():
     assert EXPLAINS.search("We map inputs via a learned codebook.")
     assert not EXPLAINS.search("We study lexinvariant language models.")
     assert not EXPLAINS.search("Using this idea leads to better models.")
+
+
+def test_details_after_the_proposal_rank_first_and_are_never_evicted_for_the_next_sentence():
+    from rag.evidence import method_part_bonus
+
+    question = "How does GaLore reduce optimizer memory?"
+    texts = [
+        "Training large language models is memory hungry.",
+        "We propose GaLore, a memory-efficient training strategy.",
+        "GaLore keeps full-parameter learning.",
+        "Specifically, GaLore projects gradients onto a low-rank subspace.",
+    ]
+    sentences = [sentence_with_vector(GALORE.paper_id, i, text, [1.0, 0.0]) for i, text in enumerate(texts)]
+    step = AnswerSettings().method_part_bonus
+    assert method_part_bonus(sentences, AnswerSettings()) == {0: -step, 2: step, 3: 2 * step}
+
+    scores = [0.95, 0.9, 0.3, 0.7]
+    ranked = sorted(
+        (_scored(GALORE, i, t, s, 0) for i, (t, s) in enumerate(zip(texts, scores, strict=True))),
+        key=lambda c: -c.score,
+    )
+    evidence = Evidence(
+        question,
+        ranked[0].sentence.vector,
+        [hit_for(GALORE)],
+        {GALORE.paper_id: sentences},
+        ranked,
+        set(),
+        settings=AnswerSettings(same_paper_floor=0.5, single_paper_sentences=2),
+        focus=analyze(question),
+        citable=[GALORE.paper_id],
+    )
+    positions = sorted(c.sentence.position for c in select_sentences(evidence))
+    # The proposal and its "Specifically" details; the weak sentence after the proposal does not push them out.
+    assert positions == [1, 3]
