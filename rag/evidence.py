@@ -28,8 +28,9 @@ DEFINES = re.compile(
     r"\b(we (propose|introduce|present|develop)|(is|are) an?|called|named|termed)\b|"
     # "Our approach, T-JEPA, relies on ...": the name in apposition to what it is.
     r"\b(our|the|this) (approach|method|model|framework|system|algorithm|technique|architecture), (?-i:[A-Z])|"
-    # "... enables us to address its drawbacks and present LightWaveS: a framework for ...".
-    r"\b(propose|introduce|present)s? (?-i:[A-Z][\w-]*[A-Z])",
+    # "... enables us to address its drawbacks and present LightWaveS: a framework for ..." (not
+    # "Table 2 presents BLEU scores": the name must be followed by what it is).
+    r"\b(propose|introduce|present)s? (?-i:[A-Z][\w-]*[A-Z][\w-]*)(:|,| \()",
     re.I,
 )
 EXPLAINS = re.compile(
@@ -411,13 +412,15 @@ def named_kind_pattern(kind: str, question: str = "") -> re.Pattern:
     question does not already use: "two LLM pre-training datasets" names no dataset."""
     stem = re.escape(kind[: max(5, len(kind) - 2)])
     asked = "|".join(re.escape(name) for name in sorted(set(NAME_IN_TEXT.findall(question)), key=len, reverse=True))
-    not_asked = rf"(?!(?:{asked})(?![\w-]))" if asked else ""
+    # An asked name, its plural, or a part of it after a hyphen ("LLaMA" of "Video-LLaMA") is not new.
+    not_asked = rf"(?<![\w-])(?!(?:{asked})s?(?![\w-]))" if asked else r"(?<![\w-])"
     # "we curate Quilt: a ... dataset": a one-capital name counts where the sentence introduces it.
-    name = rf"(?:\b{not_asked}(?-i:[A-Z][\w-]*[A-Z0-9])|\b{INTRODUCING} {not_asked}(?-i:[A-Z]\w+))"
-    return re.compile(rf"(?=.*\b{stem}\w*)(?=.*{name})", re.I | re.S)
+    name = rf"(?:{not_asked}(?-i:[A-Z][\w-]*[A-Z0-9])|\b{INTRODUCING} {not_asked}(?-i:[A-Z]\w+))"
+    # Anchored: the lookaheads scan the whole sentence once, not from every position.
+    return re.compile(rf"\A(?=.*\b{stem}\w*)(?=.*{name})", re.I | re.S)
 
 
-INTRODUCING = r"(?:curate|collect|build|construct|create|introduce|present|propose|release|call|name)[sd]?"
+INTRODUCING = r"(?:(?:curat|collect|construct|creat|introduc|present|propos|releas|call|nam)(?:e|es|ed|s)?|build|built)"
 
 
 def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:

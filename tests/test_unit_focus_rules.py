@@ -233,6 +233,10 @@ def test_a_which_kind_fact_needs_the_kind_and_a_name_in_one_sentence():
     curated = named_kind_pattern("dataset", "Which dataset was curated from YouTube videos?")
     assert curated.search("From YouTube, we curate Quilt: a large vision-language dataset.")
     assert not curated.search("From YouTube, we curate a large vision-language dataset.")
+    assert curated.search("The dataset is called Quilt.") and curated.search("We collected Quilt, a dataset.")
+    hyphenated = named_kind_pattern("dataset", "Which dataset does Video-LLaMA train on, as an LLM?")
+    assert not hyphenated.search("Video-LLaMA is trained on a large dataset.")
+    assert not hyphenated.search("We pre-train LLMs on two datasets.")
 
 
 def test_an_apposition_that_names_our_approach_is_not_a_dangling_opener():
@@ -309,6 +313,14 @@ def test_a_name_introduced_without_we_propose_still_brings_the_sentence_that_say
     positions = sorted(c.sentence.position for c in select_sentences(evidence))
     # The sentence after the one introducing the name replaces the weaker "also scales" quote.
     assert positions == [1, 2]
+
+
+def test_a_name_right_after_present_is_defined_only_when_what_it_is_follows():
+    from rag.evidence import DEFINES
+
+    assert DEFINES.search("... and present LightWaveS: a framework for accurate MTSC.")
+    assert not DEFINES.search("Table 2 presents BLEU scores on the test set.")
+    assert not DEFINES.search("Section 4 introduces GPT-4 baselines.")
 
 
 def test_explains_covers_what_is_done_with_what_and_a_purpose_clause():
