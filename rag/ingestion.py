@@ -297,8 +297,11 @@ def _ingest(
                 report.sentences += sum(len(record.sentences) for record in embedded.abstracts)
                 dimension = embedded.dimension
                 embedded = Embedded()
-            if progress:
+            # The last batch counts as done once its write has finished, below.
+            if progress and done < len(pending):
                 progress(done, len(pending))
+    if progress and pending:
+        progress(len(pending), len(pending))
 
     if repair.repaired:
         report.issues.append(CorpusIssue("(index)", 0, f"repaired before ingesting: {repair.summary()}"))
