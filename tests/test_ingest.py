@@ -131,3 +131,20 @@ def test_writes_run_in_order_beside_embedding_and_a_failed_write_stops_the_inges
     assert (report.added, report.unchanged) == (8, 4)
     chunk_ids, abstract_ids = _ids(settings)
     assert rag.status(settings).papers == 12 and len(abstract_ids) == 2 * 12 and len(set(chunk_ids)) == len(chunk_ids)
+
+
+def test_progress_reaches_the_end_only_after_the_last_write(small_settings, monkeypatch):
+    from rag import ingestion
+
+    settings = small_settings.replace(write_batch_papers=4)
+    monkeypatch.setattr(ingestion, "PAPERS_PER_BATCH", 2)
+    real_write, writes, seen = ingestion._write, [], []
+
+    def counted_write(store, embedded, previously_stored):
+        real_write(store, embedded, previously_stored)
+        writes.append(len(embedded.papers))
+
+    monkeypatch.setattr(ingestion, "_write", counted_write)
+    rag.ingest(settings=settings, progress=lambda done, total: seen.append((done, total, len(writes))))
+    assert seen[0] == (0, 12, 0) and seen[-1] == (12, 12, 3)
+    assert [done for done, _, _ in seen] == sorted(done for done, _, _ in seen)
