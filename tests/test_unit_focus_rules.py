@@ -60,6 +60,26 @@ def _scored(paper, position: int, text: str, score: float, rank: int) -> ScoredS
     return ScoredSentence(sentence_with_vector(paper.paper_id, position, text, vector), rank, score, score)
 
 
+def _one_paper_answer(question: str, texts: list[str], scores: list[float], single_paper_sentences: int) -> list[int]:
+    """The positions an extractive answer quotes from one retrieved paper (GaLore) with these sentences."""
+    ranked = sorted(
+        (_scored(GALORE, i, t, s, 0) for i, (t, s) in enumerate(zip(texts, scores, strict=True))),
+        key=lambda c: -c.score,
+    )
+    evidence = Evidence(
+        question,
+        ranked[0].sentence.vector,
+        [hit_for(GALORE)],
+        {GALORE.paper_id: sorted((c.sentence for c in ranked), key=lambda s: s.position)},
+        ranked,
+        set(),
+        settings=AnswerSettings(same_paper_floor=0.5, single_paper_sentences=single_paper_sentences),
+        focus=analyze(question),
+        citable=[GALORE.paper_id],
+    )
+    return sorted(c.sentence.position for c in select_sentences(evidence))
+
+
 def test_a_which_question_quotes_only_the_best_retrieved_paper_and_never_a_question_sentence():
     question = "Which method reduces optimizer memory with low-rank gradient projection?"
     ranked = [
@@ -120,22 +140,7 @@ def test_a_how_answer_quotes_the_sentence_after_we_propose():
         "GaLore reduces memory by 65.5%.",
     ]
     scores = [0.95, 0.9, 0.5, 0.85]
-    ranked = sorted(
-        (_scored(GALORE, i, t, s, 0) for i, (t, s) in enumerate(zip(texts, scores, strict=True))),
-        key=lambda c: -c.score,
-    )
-    evidence = Evidence(
-        question,
-        ranked[0].sentence.vector,
-        [hit_for(GALORE)],
-        {GALORE.paper_id: sorted((c.sentence for c in ranked), key=lambda s: s.position)},
-        ranked,
-        set(),
-        settings=AnswerSettings(same_paper_floor=0.5, single_paper_sentences=3),
-        focus=analyze(question),
-        citable=[GALORE.paper_id],
-    )
-    positions = sorted(c.sentence.position for c in select_sentences(evidence))
+    positions = _one_paper_answer(question, texts, scores, single_paper_sentences=3)
     # The "how" sentence after the proposal replaces the weakest other quote: the background
     # before the proposal, which ranks below the method part (method_part_bonus).
     assert positions == [1, 2, 3]
@@ -295,22 +300,7 @@ def test_a_name_introduced_without_we_propose_still_brings_the_sentence_that_say
         "GaLore also scales across nodes.",
     ]
     scores = [0.7, 0.95, 0.4, 0.85]
-    ranked = sorted(
-        (_scored(GALORE, i, t, s, 0) for i, (t, s) in enumerate(zip(texts, scores, strict=True))),
-        key=lambda c: -c.score,
-    )
-    evidence = Evidence(
-        question,
-        ranked[0].sentence.vector,
-        [hit_for(GALORE)],
-        {GALORE.paper_id: sorted((c.sentence for c in ranked), key=lambda s: s.position)},
-        ranked,
-        set(),
-        settings=AnswerSettings(same_paper_floor=0.5, single_paper_sentences=2),
-        focus=analyze(question),
-        citable=[GALORE.paper_id],
-    )
-    positions = sorted(c.sentence.position for c in select_sentences(evidence))
+    positions = _one_paper_answer(question, texts, scores, single_paper_sentences=2)
     # The sentence after the one introducing the name replaces the weaker "also scales" quote.
     assert positions == [1, 2]
 
@@ -348,21 +338,6 @@ def test_details_after_the_proposal_rank_first_and_are_never_evicted_for_the_nex
     assert method_part_bonus(sentences, AnswerSettings()) == {0: -step, 2: step, 3: 2 * step}
 
     scores = [0.95, 0.9, 0.3, 0.7]
-    ranked = sorted(
-        (_scored(GALORE, i, t, s, 0) for i, (t, s) in enumerate(zip(texts, scores, strict=True))),
-        key=lambda c: -c.score,
-    )
-    evidence = Evidence(
-        question,
-        ranked[0].sentence.vector,
-        [hit_for(GALORE)],
-        {GALORE.paper_id: sentences},
-        ranked,
-        set(),
-        settings=AnswerSettings(same_paper_floor=0.5, single_paper_sentences=2),
-        focus=analyze(question),
-        citable=[GALORE.paper_id],
-    )
-    positions = sorted(c.sentence.position for c in select_sentences(evidence))
+    positions = _one_paper_answer(question, texts, scores, single_paper_sentences=2)
     # The proposal and its "Specifically" details; the weak sentence after the proposal does not push them out.
     assert positions == [1, 3]
