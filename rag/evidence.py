@@ -194,6 +194,10 @@ REPORTS_RESULTS = re.compile(
 )
 
 
+# After the proposal, "Specifically, ..." and "Instead, ..." open the details of how it works.
+ELABORATES = re.compile(r"(Specifically|Concretely|In particular|Instead|To (do|achieve) (this|so)|To this end)\b")
+
+
 def method_part_bonus(sentences: list[StoredSentence], settings: AnswerSettings) -> dict[int, float]:
     """For "how does X work?": abstracts give background, then what they propose, then how it works,
     then results. Sentences between the proposal and the results say how (up by method_part_bonus);
@@ -207,10 +211,6 @@ def method_part_bonus(sentences: list[StoredSentence], settings: AnswerSettings)
         for s in sentences
         if s.position != proposal and (s.position < proposal or not REPORTS_RESULTS.search(s.text))
     }
-
-
-# After the proposal, "Specifically, ..." and "Instead, ..." open the details of how it works.
-ELABORATES = re.compile(r"(Specifically|Concretely|In particular|Instead|To (do|achieve) (this|so)|To this end)\b")
 
 
 def is_answerable(strength: float, unknown_names: tuple[str, ...], settings: AnswerSettings) -> bool:
@@ -406,6 +406,9 @@ def ends_noun_phrase(next_word: str) -> bool:
 # such as "method" are left out: the paper's proposal names the method without the word.
 NAMED_KINDS = frozenset("optimizer dataset benchmark metric loss schedule library toolkit format regularizer".split())
 
+# Verbs that introduce a new name: "we curate Quilt", "the dataset is called Quilt".
+INTRODUCING = r"(?:(?:curat|collect|construct|creat|introduc|present|propos|releas|call|nam)(?:e|es|ed|s)?|build|built)"
+
 
 def named_kind_pattern(kind: str, question: str = "") -> re.Pattern:
     """A sentence using the kind's word ("optimization technique", "datasets") and a name the
@@ -418,9 +421,6 @@ def named_kind_pattern(kind: str, question: str = "") -> re.Pattern:
     name = rf"(?:{not_asked}(?-i:[A-Z][\w-]*[A-Z0-9])|\b{INTRODUCING} {not_asked}(?-i:[A-Z]\w+))"
     # Anchored: the lookaheads scan the whole sentence once, not from every position.
     return re.compile(rf"\A(?=.*\b{stem}\w*)(?=.*{name})", re.I | re.S)
-
-
-INTRODUCING = r"(?:(?:curat|collect|construct|creat|introduc|present|propos|releas|call|nam)(?:e|es|ed|s)?|build|built)"
 
 
 def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
