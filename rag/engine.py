@@ -63,6 +63,8 @@ class Engine:
                         self.embed_model,
                         self.settings.retrieval.candidates,
                         self.settings.retrieval.dense_weight,
+                        self.settings.retrieval.rerank_weights,
+                        self.settings.retrieval.rerank_pool,
                     ),
                 )
             return self._current

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.config import AnswerSettings
-from rag.focus import FINDING, NUMBER, Focus, analyze, asked_terms, which_head
+from rag.focus import FINDING, NUMBER, Focus, analyze, asked_terms, attribute_words, which_head
+from rag.rerank import closest_sentences
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
@@ -55,6 +56,8 @@ STATES_FINDING = re.compile(
     r"key (factor|finding)s?)\b",
     re.I,
 )
+# Questions answered by several papers, where a missed paper costs recall.
+MANY_PAPER_SHAPES = frozenset({"list", "compare", "synthesis"})
 OWN_WORK = re.compile(r"\b(we|our)\b", re.I)
 NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 
@@ -98,6 +101,8 @@ class Evidence:
     citable: list[str] = field(default_factory=list)
     # Why the papers cannot answer, when a rule beyond weak evidence decided it.
     missing: str = ""
+    # The best sentence stating each kind of fact asked for ("how many", "when", "which optimizer").
+    stating: tuple[ScoredSentence, ...] = ()
     snapshot: IndexSnapshot | None = None
     # Papers whose titles introduce a name the question uses ("GaLore: ..." for "What is GaLore?").
     focus_papers: frozenset[str] = frozenset()
@@ -124,7 +129,10 @@ class Evidence:
 def names_answer(text: str, focus: Focus) -> bool:
     """A sentence that introduces the answer to "which X": a proposal naming something
     ("we propose the LoRA-LEGO framework") or the asked kind of thing ("... mechanism"), or a
-    name given to a thing of the asked kind."""
+    name given to a thing of the asked kind. "Which choice had the biggest impact?" asks for a
+    finding: the sentence reporting one ("A key finding ... is that ...")."""
+    if FINDING.search(focus.question):
+        return STATES_FINDING.search(text) is not None
     kind = which_head(focus.question)
     has_kind = kind != "" and re.search(rf"\b{kind}", text, re.I) is not None
     # A name the question does not already use: "DETR" in a DETR question names nothing new.
@@ -266,17 +274,19 @@ def introduces(text: str, name: str) -> bool:
 
 
 def citable_papers(
-    hits: list[Hit],
+    retrieval: Retrieval,
     sentences: dict[str, list[StoredSentence]],
     focus: Focus,
     snapshot: IndexSnapshot,
     settings: AnswerSettings,
 ) -> list[str]:
-    """Retrieved papers that hold the question's key words (IDF-weighted) or a name it uses."""
+    """Retrieved papers that hold the question's key words (IDF-weighted) or a name it uses; for
+    questions answered by several papers, also those holding fewer of the key words whose
+    sentences are close to the question."""
     idf, unseen = snapshot.idf
     terms = set(focus.terms)
     shares = {}
-    for hit in hits:
+    for hit in retrieval.hits:
         text = hit.title + " " + " ".join(s.text for s in sentences.get(hit.paper_id, []))
         # A title holding most of the key words is about them, however much another abstract
         # that lists them in passing holds ("... machine translation, speech recognition, ...").
@@ -285,16 +295,30 @@ def citable_papers(
         shares[hit.paper_id] = (coverage(terms, content_terms(text), idf, unseen), named)
     best = max((share for share, _ in shares.values()), default=0.0)
     floor = max(settings.min_paper_coverage, settings.relative_paper_coverage * best)
-    return [h.paper_id for h in hits if shares[h.paper_id][1] or shares[h.paper_id][0] >= floor]
+    close_floor = max(settings.close_min_coverage, settings.close_paper_coverage * best)
+    query = retrieval.query_vector / max(float(np.linalg.norm(retrieval.query_vector)), 1e-12)
+
+    def close(paper_id: str) -> bool:
+        if focus.shape not in MANY_PAPER_SHAPES or shares[paper_id][0] < close_floor:
+            return False
+        vectors = [s.vector for s in sentences.get(paper_id, [])]
+        return closest_sentences(vectors, query) >= settings.close_paper_cosine
+
+    return [
+        h.paper_id
+        for h in retrieval.hits
+        if shares[h.paper_id][1] or shares[h.paper_id][0] >= floor or close(h.paper_id)
+    ]
 
 
+YEAR = re.compile(r"\b(19|20)\d\d\b")
 # Kinds of fact a question may ask for, and what a sentence stating one must contain.
 FACT_KINDS = (
     ("figure", None, NUMBER, "the figure asked for"),
     (
         "date",
         re.compile(r"^\s*when\b|\b(what|which|in which) year\b|\breleased?\b", re.I),
-        re.compile(r"\b(19|20)\d\d\b"),
+        YEAR,
         "when",
     ),
     (
@@ -437,14 +461,16 @@ def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
 
 def fact_gap(
     scored: list[ScoredSentence], focus: Focus, citable: list[str], snapshot: IndexSnapshot, settings: AnswerSettings
-) -> str:
+) -> tuple[str, tuple[ScoredSentence, ...]]:
     """What is missing when no citable sentence states the kind of fact asked for about the question's
-    subject: near-domain questions name something the corpus mentions and ask what it does not say."""
+    subject (near-domain questions name something the corpus mentions and ask what it does not say),
+    and otherwise, per kind of fact asked, the best sentence stating it: the answer must quote it."""
     idf, unseen = snapshot.idf
     # The subject's name may be in the paper's title or another sentence ("our model"); the
     # fact's sentence must hold the question's other key words.
     named = {pid for pid in citable if not focus.names or _paper_names(snapshot, pid, focus, scored)}
-    asked = asked_terms(focus)
+    # "What size of model ...?" is answered by "1B parameters": the attribute's own word need not appear.
+    asked = asked_terms(focus) - attribute_words(focus.question)
     units = counted_units(focus.question) | measured_units(focus.question)
 
     titles = {pid: snapshot.first_nodes[pid].metadata["title"] for pid in named}
@@ -456,14 +482,20 @@ def fact_gap(
         counts_it = needs is not NUMBER or not units or any(counts(text, unit) for unit in units)
         return needs.search(text) is not None and on_subject and counts_it
 
+    stating = []
     for needs, label in asked_facts(focus):
-        stated = any(
-            c.sentence.paper_id in named and states(c.sentence.text, c.sentence.paper_id, needs) for c in scored
+        stated = next(
+            (c for c in scored if c.sentence.paper_id in named and states(c.sentence.text, c.sentence.paper_id, needs)),
+            None,
         )
-        if not stated:
+        if stated is None:
             subject = ", ".join(focus.names) or "this"
-            return f"The indexed papers mention {subject}, but none of them states {label}."
-    return ""
+            return f"The indexed papers mention {subject}, but none of them states {label}.", ()
+        # A figure or a year is the fact itself; the other patterns ("by Google") only hint at it.
+        if needs is NUMBER or needs is YEAR:
+            stating.append(stated)
+    unique = {(c.sentence.paper_id, c.sentence.position): c for c in stating}
+    return "", tuple(unique.values())
 
 
 def _paper_names(snapshot: IndexSnapshot, paper_id: str, focus: Focus, scored: list[ScoredSentence]) -> bool:
@@ -482,7 +514,7 @@ def gather_evidence(
 ) -> Evidence:
     snapshot = retriever.snapshot
     focus = analyze(question)
-    if focus.shape in ("list", "compare", "synthesis"):
+    if focus.shape in MANY_PAPER_SHAPES:
         k = max(k, settings.list_k)
     retrieval = retriever.retrieve(question, k=k, mode=mode, source=source)
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
@@ -490,11 +522,11 @@ def gather_evidence(
     focus_papers |= defining_papers(retrieval.hits, sentences, focus)
     scored = score_sentences(retrieval, sentences, settings, focus, focus_papers)
     strength = scored[0].score if scored else 0.0
-    citable = citable_papers(retrieval.hits, sentences, focus, snapshot, settings)
+    citable = citable_papers(retrieval, sentences, focus, snapshot, settings)
     answerable = is_answerable(strength, retrieval.unknown_names, settings) and bool(citable)
-    missing = ""
+    missing, stating = "", ()
     if answerable:
-        missing = fact_gap(scored, focus, citable, snapshot, settings)
+        missing, stating = fact_gap(scored, focus, citable, snapshot, settings)
         answerable = not missing
     return Evidence(
         question=question,
@@ -509,6 +541,7 @@ def gather_evidence(
         focus=focus,
         citable=citable,
         missing=missing,
+        stating=stating,
         snapshot=snapshot,
         focus_papers=focus_papers,
     )

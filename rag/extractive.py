@@ -200,7 +200,30 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
         per_paper[paper_id] = per_paper.get(paper_id, 0) + 1
     chosen = with_how(evidence, with_naming_sentence(evidence, chosen, candidates), candidates)
     chosen = with_solution(evidence, chosen, candidates)
-    return with_how_from_others(evidence, chosen)
+    return with_stated_fact(evidence, with_how_from_others(evidence, chosen))
+
+
+def with_stated_fact(evidence: Evidence, chosen: list[ScoredSentence]) -> list[ScoredSentence]:
+    """The sentence that states the fact asked for ("…train a … model with 1B shared parameters … on
+    preemptible T4 GPUs" for "what size of model, on what hardware?") is what made the question
+    answerable; when the best-scoring quotes left it out, it replaces the weakest quote of its paper
+    (or of the answer, when its paper had none)."""
+    quoted = {(c.sentence.paper_id, c.sentence.position) for c in chosen}
+    readable_now = {(c.sentence.paper_id, c.sentence.position) for c in readable(evidence)}
+    for fact in evidence.stating:
+        key = (fact.sentence.paper_id, fact.sentence.position)
+        if key in quoted or key not in readable_now or not chosen:
+            continue
+        same = [c for c in chosen if c.sentence.paper_id == fact.sentence.paper_id]
+        if (
+            len(chosen) >= evidence.settings.max_answer_sentences
+            or len(same) >= evidence.settings.single_paper_sentences
+        ):
+            weakest = min(same or chosen, key=lambda c: c.score)
+            chosen = [c for c in chosen if c is not weakest]
+        chosen = [*chosen, fact]
+        quoted.add(key)
+    return chosen
 
 
 def by_method_part(evidence: Evidence, candidates: list[ScoredSentence]) -> list[ScoredSentence]:

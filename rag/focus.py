@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.text import EXPLETIVE_IT, name_like_words, topic_terms
+from rag.text import EXPLETIVE_IT, content_terms, name_like_words, topic_terms
 
 Shape = Literal["definition", "mechanism", "quantity", "which", "list", "compare", "synthesis"]
 
@@ -122,7 +122,22 @@ COUNTED_WHICH = re.compile(r"^\s*(which|what)\s+(two|three|four|five|six|\d+)\b"
 ATTAINS = re.compile(r"^\s*what\s+\S+(\s+\S+){0,3}\s+(does|do|did)\s+.*\b(reach|achieve|attain|obtain|score)\b", re.I)
 
 
+# "In transformer-based intrusion detection, which design choice ...?": a leading phrase that sets the
+# context; the question proper, whose first words give its shape, follows the comma.
+LEADING_CONTEXT = re.compile(
+    r"^\s*(in|for|on|within|among|across|according to|during|after|with|using|beyond)\b[^,?]{3,120},\s*"
+    r"(?=(which|what|how|who|when|where|why|is|are|was|were|does|do|did|can|could|has|have)\b)",
+    re.I,
+)
+
+
+def asked_clause(question: str) -> str:
+    """The question without a leading context phrase ("In X, which ...?" -> "which ...?")."""
+    return LEADING_CONTEXT.sub("", question, count=1)
+
+
 def question_shape(question: str) -> Shape:
+    question = asked_clause(question)
     if COUNT_FIRST.search(question):
         return "quantity"
     if COMPOUND_WHICH.search(question) or COUNTED_WHICH.search(question):
@@ -157,9 +172,27 @@ def asked_terms(focus: Focus) -> set[str]:
     return set(focus.terms) - topic_terms(" ".join(focus.names))
 
 
+# "What size of model ...?", "on what kind of hardware?": words naming the attribute asked for, which
+# the answer states as a value ("1B parameters", "T4 GPUs") rather than by name.
+ATTRIBUTE_ASKED = re.compile(
+    r"\b(?:what|which)\s+(?:(size|scale|number|amount|quantity|magnitude|length|duration)\b|"
+    r"(?:kind|type|sort|form)s?\s+of\s+([\w-]+))",
+    re.I,
+)
+
+
+def attribute_words(question: str) -> set[str]:
+    """Stems of the attributes a question asks the value of ("size"; "hardware" in "what kind of
+    hardware"), with the kind words themselves."""
+    words: set[str] = set()
+    for match in ATTRIBUTE_ASKED.finditer(question):
+        words |= content_terms(" ".join(g for g in match.groups() if g)) | content_terms("kind type sort form")
+    return words
+
+
 def which_head(question: str) -> str:
     """The kind of thing a "which X" question asks for ("mechanism"), or ""."""
-    match = WHICH_HEAD.match(question)
+    match = WHICH_HEAD.match(asked_clause(question))
     return match.group(1).lower() if match else ""
 
 

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused by weighted normalised score, grouped per paper.
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by weighted normalised score, grouped per paper,
+then reranked per paper (rag/rerank.py).
 
 All three pieces are llama-index's own: VectorIndexRetriever over the ChromaVectorStore,
 BM25Retriever (bm25s), and QueryFusionRetriever in ``relative_score`` mode (each retriever's
@@ -25,9 +26,10 @@ from llama_index.core.vector_stores import ExactMatchFilter, MetadataFilters
 
 from rag.embeddings import embed_query
 from rag.errors import RagError
+from rag.rerank import rerank
 from rag.snapshot import IndexSnapshot
 from rag.text import content_terms, name_like_words
-from rag.types import RETRIEVAL_MODES, Hit, RetrievalMode
+from rag.types import RETRIEVAL_MODES, Hit, RerankWeights, RetrievalMode
 
 
 @dataclass(frozen=True)
@@ -100,11 +102,21 @@ class _MatchScores:
 class HybridRetriever:
     """Retrieval over one index snapshot; built with it, so it never mixes two generations."""
 
-    def __init__(self, snapshot: IndexSnapshot, embed_model, candidates: int, dense_weight: float = 0.5) -> None:
+    def __init__(
+        self,
+        snapshot: IndexSnapshot,
+        embed_model,
+        candidates: int,
+        dense_weight: float = 0.5,
+        rerank_weights: RerankWeights | None = None,
+        rerank_pool: int = 40,
+    ) -> None:
         self.snapshot = snapshot
         self.embed_model = embed_model
         self.candidates = candidates
         self.dense_weight = dense_weight
+        self.rerank_weights = rerank_weights or RerankWeights(0.0, 0.0, 0.0)
+        self.rerank_pool = rerank_pool
         self.index = VectorStoreIndex.from_vector_store(snapshot.store.vector_store, embed_model=embed_model)
 
     def _dense(self, source: str | None, top_k: int):
@@ -165,7 +177,11 @@ class HybridRetriever:
             if self.snapshot.is_committed(r.node.metadata)
             and (min_dense_score is None or scores.matches(r.node, terms, min_dense_score))
         ]
-        hits = group_by_paper(results, k)
+        if mode == "hybrid" and self.rerank_weights.active:
+            pool = group_by_paper(results, max(k, self.rerank_pool))
+            hits = rerank(pool, query, vector, self.snapshot, self.rerank_weights)[:k]
+        else:
+            hits = group_by_paper(results, k)
         return Retrieval(query, vector, hits, self.snapshot.unknown_names(name_like_words(query)))
 
 

@@ -53,6 +53,19 @@ class CorpusIssue:
 
 
 @dataclass(frozen=True)
+class RerankWeights:
+    """How much each per-paper signal adds to a hybrid hit's fused score (rag/rerank.py)."""
+
+    sentence: float
+    title: float
+    phrase: float
+
+    @property
+    def active(self) -> bool:
+        return bool(self.sentence or self.title or self.phrase)
+
+
+@dataclass(frozen=True)
 class Hit:
     """A retrieved paper: from search, its best chunk and score; in an answer, numbered [n] with its sentences."""
 

@@ -136,3 +136,19 @@ def test_a_list_cites_a_paper_whose_title_is_the_topic(full_settings):
     assert "Self-training and Pre-training are Complementary for Speech Recognition" in titles
     # "in the corpus" is about the index, not a topic word a paper must hold.
     assert "corpus" not in rag.focus.analyze("Which papers in the corpus study grokking?").terms
+
+
+def test_the_asked_figure_is_quoted_even_when_its_sentence_scores_below_the_others(full_settings):
+    # "size" and "hardware" are answered by values ("1B parameters", "T4 GPUs"), not by those words.
+    answer = rag.ask(
+        "What size of model was trained with SWARM parallelism, and on what hardware?", settings=full_settings
+    )
+    assert not answer.abstained and _first_title(answer).startswith("SWARM Parallelism")
+    assert "1B shared parameters" in answer.answer and "T4 GPUs" in answer.answer
+
+
+def test_a_leading_context_phrase_keeps_a_finding_question_a_finding_question(full_settings):
+    question = "In transformer-based network intrusion detection, which design choice had the biggest impact?"
+    answer = rag.ask(question, settings=full_settings)
+    assert _first_title(answer).startswith("FlowTransformer")
+    assert "classification head has the most significant impact" in answer.answer

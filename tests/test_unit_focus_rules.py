@@ -60,8 +60,11 @@ def _scored(paper, position: int, text: str, score: float, rank: int) -> ScoredS
     return ScoredSentence(sentence_with_vector(paper.paper_id, position, text, vector), rank, score, score)
 
 
-def _one_paper_answer(question: str, texts: list[str], scores: list[float], single_paper_sentences: int) -> list[int]:
-    """The positions an extractive answer quotes from one retrieved paper (GaLore) with these sentences."""
+def _one_paper_answer(
+    question: str, texts: list[str], scores: list[float], single_paper_sentences: int, stating: tuple[int, ...] = ()
+) -> list[int]:
+    """The positions an extractive answer quotes from one retrieved paper (GaLore) with these sentences;
+    ``stating``: positions of the sentences that evidence found stating the asked fact."""
     ranked = sorted(
         (_scored(GALORE, i, t, s, 0) for i, (t, s) in enumerate(zip(texts, scores, strict=True))),
         key=lambda c: -c.score,
@@ -76,6 +79,7 @@ def _one_paper_answer(question: str, texts: list[str], scores: list[float], sing
         settings=AnswerSettings(same_paper_floor=0.5, single_paper_sentences=single_paper_sentences),
         focus=analyze(question),
         citable=[GALORE.paper_id],
+        stating=tuple(c for c in ranked if c.sentence.position in stating),
     )
     return sorted(c.sentence.position for c in select_sentences(evidence))
 
@@ -341,3 +345,36 @@ def test_details_after_the_proposal_rank_first_and_are_never_evicted_for_the_nex
     positions = _one_paper_answer(question, texts, scores, single_paper_sentences=2)
     # The proposal and its "Specifically" details; the weak sentence after the proposal does not push them out.
     assert positions == [1, 3]
+
+
+def test_a_leading_context_phrase_does_not_hide_the_questions_shape():
+    from rag.focus import question_shape, which_head
+
+    asked = "In transformer-based intrusion detection, which design choice had the biggest impact?"
+    assert question_shape(asked) == "which"
+    assert question_shape("For Llama 2, how many tokens were used in pre-training?") == "quantity"
+    assert question_shape("In short, what explains grokking?") == "synthesis"
+    assert which_head("On ImageNet, which optimizer converged fastest?") == "optimizer"
+    # A comma inside the question proper is not a leading phrase.
+    assert question_shape("Which papers, if any, study grokking?") == "list"
+
+
+def test_the_attribute_asked_for_is_answered_by_a_value_not_its_name():
+    from rag.focus import attribute_words
+
+    assert attribute_words("What size of model did they train, and on what kind of hardware?") >= {"size", "hardwar"}
+    assert attribute_words("What ImageNet top-1 accuracy does ConvNeXt reach?") == set()
+
+
+def test_the_sentence_stating_the_asked_figure_is_quoted_even_when_it_scores_low():
+    question = "What size of model did they train with SWARM?"
+    texts = [
+        "Training large models is expensive.",
+        "We propose SWARM parallelism, a model-parallel training algorithm.",
+        "SWARM creates temporary randomized pipelines between nodes.",
+        "We compare SWARM with existing approaches.",
+        "Finally, we train a Transformer with 1B shared parameters on preemptible T4 GPUs.",
+    ]
+    scores = [0.7, 0.9, 0.85, 0.84, 0.5]
+    assert 4 not in _one_paper_answer(question, texts, scores, single_paper_sentences=3)
+    assert 4 in _one_paper_answer(question, texts, scores, single_paper_sentences=3, stating=(4,))
