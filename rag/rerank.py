@@ -17,11 +17,12 @@ All three come from what the index already holds (sentence vectors, IDF); nothin
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 
 from rag.snapshot import IndexSnapshot
-from rag.text import contains_phrase, content_terms, coverage, key_phrases, topic_terms
+from rag.text import content_terms, coverage, key_phrases, stem_sequence, stems_contain, topic_terms
 from rag.types import Hit, RerankWeights
 
 
@@ -42,7 +43,7 @@ def rerank(
         vectors = [s.vector for s in sentences.get(hit.paper_id, [])]
         bonus = (
             weights.sentence * closest_sentences(vectors, unit_query)
-            + weights.title * coverage(terms, content_terms(hit.title), idf, unseen)
+            + weights.title * coverage(terms, _title_terms(hit.title), idf, unseen)
             + weights.phrase * phrase_coverage(pairs, f"{hit.title}. {' '.join(texts)}", idf, unseen)
         )
         scored.append(replace(hit, score=hit.score + bonus))
@@ -60,8 +61,20 @@ def phrase_coverage(pairs: list[tuple[str, str]], text: str, idf: dict[str, floa
     if not pairs:
         return 0.0
     weights = [idf.get(a, unseen) + idf.get(b, unseen) for a, b in pairs]
-    found = sum(w for w, pair in zip(weights, pairs, strict=True) if contains_phrase(text, pair))
+    stems = _stems(text)
+    found = sum(w for w, pair in zip(weights, pairs, strict=True) if stems_contain(stems, pair))
     return found / sum(weights) if sum(weights) else 0.0
+
+
+# A paper's title and abstract are reranked again by every query that retrieves it.
+@lru_cache(maxsize=4096)
+def _stems(text: str) -> tuple[str, ...]:
+    return tuple(stem_sequence(text))
+
+
+@lru_cache(maxsize=4096)
+def _title_terms(title: str) -> frozenset[str]:
+    return frozenset(content_terms(title))
 
 
 def closest_sentences(vectors: list[np.ndarray], unit_query: np.ndarray, top: int = 2) -> float:

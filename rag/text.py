@@ -9,6 +9,7 @@ a question a question, and the filler of paper titles that names no subject.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol
 
@@ -86,7 +87,7 @@ def topic_terms(topic: str) -> set[str]:
     return content_terms(" ".join(words)) or content_terms(topic)
 
 
-def coverage(terms: set[str], paper_terms: set[str], idf: dict[str, float], unseen: float) -> float:
+def coverage(terms: set[str], paper_terms: set[str] | frozenset[str], idf: dict[str, float], unseen: float) -> float:
     """Share of the topic's words in the paper, each weighted by its rarity in the corpus."""
     weights = {t: idf.get(t, unseen) for t in terms}
     total = sum(weights.values())
@@ -141,7 +142,11 @@ def key_phrases(topic: str) -> list[tuple[str, ...]]:
 def contains_phrase(text: str, phrase: tuple[str, ...], gap: int = 1) -> bool:
     """Whether the stems of ``phrase`` occur in order in ``text``, at most ``gap`` words apart:
     "post-training quantized" and "post training neural quantization" match "post-training quantization"."""
-    stems = stem_sequence(text)
+    return stems_contain(stem_sequence(text), phrase, gap)
+
+
+def stems_contain(stems: Sequence[str], phrase: tuple[str, ...], gap: int = 1) -> bool:
+    """:func:`contains_phrase` on a text already stemmed with :func:`stem_sequence` (stem once, test many)."""
     for start, stem in enumerate(stems):
         if stem != phrase[0]:
             continue

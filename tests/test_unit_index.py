@@ -271,3 +271,30 @@ def test_papers_by_id_in_one_read_and_the_corpus_files(index):
     assert set(found) == {GALORE.paper_id, LORA.paper_id}
     assert found[GALORE.paper_id].abstract == GALORE.abstract
     assert rag.list_sources(settings=settings) == ["papers.jsonl"]
+
+
+def test_a_snapshot_keeps_sentences_it_has_read_and_returns_them_as_the_store_does(index, monkeypatch):
+    settings, _ = index
+    from rag.snapshot import IndexSnapshot
+
+    shared, _ = rag.engine.get_engine(settings).view()
+    snapshot = IndexSnapshot(shared.store, shared.generation)  # nothing read yet
+    ids = [p.paper_id for p in (GALORE, GROKKING, LORA)]
+    from_store = snapshot.store.sentences_for(ids, hashes=snapshot.hashes)
+    first = snapshot.sentences_for(ids[:2])
+    reads: list[list[str]] = []
+    real = snapshot.store.sentences_for
+
+    def counted(pids, **kwargs):
+        reads.append(list(pids))
+        return real(pids, **kwargs)
+
+    monkeypatch.setattr(snapshot.store, "sentences_for", counted)
+    second = snapshot.sentences_for(ids)
+    # Only the paper not read before goes to Chroma; every paper's sentences are the store's, in order.
+    assert reads == [[LORA.paper_id]]
+    for pid in ids:
+        got = (first if pid in first else second)[pid]
+        assert [(s.position, s.text) for s in got] == [(s.position, s.text) for s in from_store[pid]]
+        assert [(s.position, s.text) for s in second[pid]] == [(s.position, s.text) for s in from_store[pid]]
+    assert list(second) == ids
