@@ -373,6 +373,11 @@ def _validate(settings: Settings) -> None:
     if not 0.0 <= settings.retrieval.dense_weight <= 1.0:
         weight = settings.retrieval.dense_weight
         raise ConfigError(f"setting 'dense_weight': expected a share from 0 to 1, got {weight}")
+    for name in ("rerank_sentence_weight", "rerank_title_weight", "rerank_phrase_weight"):
+        if getattr(settings.retrieval, name) < 0:
+            raise ConfigError(f"setting {name!r}: expected 0 or more, got {getattr(settings.retrieval, name)}")
+    if settings.retrieval.rerank_pool < 1:
+        raise ConfigError(f"setting 'rerank_pool': expected at least 1, got {settings.retrieval.rerank_pool}")
     if not 0 <= settings.embedding.chunk_overlap < settings.embedding.chunk_tokens:
         raise ConfigError("settings 'chunk_overlap'/'chunk_tokens': need 0 <= overlap < tokens")
 

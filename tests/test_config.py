@@ -34,6 +34,10 @@ def test_bad_values_name_the_setting(tmp_path, monkeypatch):
         load_settings(retrieval_mode="sparse")
     with pytest.raises(ConfigError, match="dense_weight"):
         load_settings(dense_weight=1.5)
+    with pytest.raises(ConfigError, match="rerank_title_weight"):
+        load_settings(rerank_title_weight=-0.1)
+    with pytest.raises(ConfigError, match="rerank_pool"):
+        load_settings(rerank_pool=0)
 
 
 def test_openai_variables_are_a_fallback_and_keys_are_never_shown(monkeypatch):
