@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.config import AnswerSettings
-from rag.focus import FINDING, NUMBER, Focus, analyze, asked_terms, attribute_words, which_head
+from rag.focus import FINDING, NUMBER, RANKED_FINDING, Focus, analyze, asked_terms, attribute_words, which_head
 from rag.rerank import closest_sentences
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.snapshot import IndexSnapshot
@@ -131,7 +131,7 @@ def names_answer(text: str, focus: Focus) -> bool:
     ("we propose the LoRA-LEGO framework") or the asked kind of thing ("... mechanism"), or a
     name given to a thing of the asked kind. "Which choice had the biggest impact?" asks for a
     finding: the sentence reporting one ("A key finding ... is that ...")."""
-    if FINDING.search(focus.question):
+    if RANKED_FINDING.search(focus.question):
         return STATES_FINDING.search(text) is not None
     kind = which_head(focus.question)
     has_kind = kind != "" and re.search(rf"\b{kind}", text, re.I) is not None

@@ -77,6 +77,13 @@ FINDING = re.compile(
     r"biggest|largest (impact|effect)|best (choice|option))\b",
     re.I,
 )
+# "Which design choice had the biggest impact?": asks which finding ranked first; the answer must
+# report it ("X has the most significant impact"). "Which method was shown to ...?" asks for a name.
+RANKED_FINDING = re.compile(
+    r"\b(worked best|works best|performed best|performs best|most (effective|important)|biggest|"
+    r"largest (impact|effect)|best (choice|option))\b",
+    re.I,
+)
 # References back to the conversation ("it", "its", "that method", "and what about ...").
 REFERS_BACK = re.compile(r"\b(it|its|they|their|them|this|that|these|those)\b|^\s*(and|what about|how about)\b", re.I)
 # Sentences that open with a reference to something said before them: unreadable alone.

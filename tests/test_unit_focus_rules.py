@@ -378,3 +378,12 @@ def test_the_sentence_stating_the_asked_figure_is_quoted_even_when_it_scores_low
     scores = [0.7, 0.9, 0.85, 0.84, 0.5]
     assert 4 not in _one_paper_answer(question, texts, scores, single_paper_sentences=3)
     assert 4 in _one_paper_answer(question, texts, scores, single_paper_sentences=3, stating=(4,))
+
+
+def test_a_ranked_finding_is_answered_by_the_finding_and_a_shown_method_by_its_name():
+    proposal = "We propose GaLore, a memory-efficient training strategy."
+    finding = "A key finding is that the classification head has the most significant impact."
+    ranked = analyze("Which design choice had the biggest impact on performance?")
+    assert names_answer(finding, ranked) and not names_answer(proposal, ranked)
+    shown = analyze("Which method was shown to reduce optimizer memory?")
+    assert names_answer(proposal, shown)
