@@ -58,14 +58,7 @@ class Engine:
                 snapshot = IndexSnapshot(self.store, generation, self.settings.lexical_path)
                 self._current = (
                     snapshot,
-                    HybridRetriever(
-                        snapshot,
-                        self.embed_model,
-                        self.settings.retrieval.candidates,
-                        self.settings.retrieval.dense_weight,
-                        self.settings.retrieval.rerank_weights,
-                        self.settings.retrieval.rerank_pool,
-                    ),
+                    HybridRetriever(snapshot, self.embed_model, self.settings.retrieval),
                 )
             return self._current
 

@@ -16,7 +16,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.config import AnswerSettings
-from rag.focus import FINDING, NUMBER, RANKED_FINDING, Focus, analyze, asked_terms, attribute_words, which_head
+from rag.focus import (
+    FINDING,
+    MANY_PAPER_SHAPES,
+    NUMBER,
+    RANKED_FINDING,
+    Focus,
+    analyze,
+    asked_terms,
+    attribute_words,
+    which_head,
+)
 from rag.rerank import closest_sentences
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.snapshot import IndexSnapshot
@@ -56,8 +66,6 @@ STATES_FINDING = re.compile(
     r"key (factor|finding)s?)\b",
     re.I,
 )
-# Questions answered by several papers, where a missed paper costs recall.
-MANY_PAPER_SHAPES = frozenset({"list", "compare", "synthesis"})
 OWN_WORK = re.compile(r"\b(we|our)\b", re.I)
 NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 
@@ -514,9 +522,10 @@ def gather_evidence(
 ) -> Evidence:
     snapshot = retriever.snapshot
     focus = analyze(question)
-    if focus.shape in MANY_PAPER_SHAPES:
+    many_papers = focus.shape in MANY_PAPER_SHAPES
+    if many_papers:
         k = max(k, settings.list_k)
-    retrieval = retriever.retrieve(question, k=k, mode=mode, source=source)
+    retrieval = retriever.retrieve(question, k=k, mode=mode, source=source, feedback=many_papers)
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
     sentences = snapshot.sentences_for([h.paper_id for h in retrieval.hits])
     focus_papers |= defining_papers(retrieval.hits, sentences, focus)

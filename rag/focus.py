@@ -15,6 +15,8 @@ from typing import Literal
 from rag.text import EXPLETIVE_IT, content_terms, name_like_words, topic_terms
 
 Shape = Literal["definition", "mechanism", "quantity", "which", "list", "compare", "synthesis"]
+# Shapes answered by several papers: more are retrieved (with feedback) and more may be cited.
+MANY_PAPER_SHAPES = frozenset({"list", "compare", "synthesis"})
 
 COMPARE = re.compile(r"\b(compare|comparison|contrast|differences?|differ|versus|vs\.?)\b", re.I)
 LIST = re.compile(
@@ -164,6 +166,11 @@ def question_shape(question: str) -> Shape:
     if MECHANISM.search(question):
         return "mechanism"
     return "synthesis"
+
+
+def asks_for_many_papers(query: str) -> bool:
+    """A list, comparison or open question (a topic search such as "knowledge distillation" too)."""
+    return question_shape(query) in MANY_PAPER_SHAPES
 
 
 def analyze(question: str) -> Focus:

@@ -53,15 +53,19 @@ def search(
     Only papers that match come back (see ``min_dense_score``): one holding a query term, or one
     whose dense similarity reaches the floor; a word no paper uses finds nothing.
     """
+    from rag.focus import asks_for_many_papers
+
     engine = get_engine(settings)
     settings = engine.settings
     _, retriever = engine.view()
+    query = check_question(query, settings)
     retrieval = retriever.retrieve(
-        check_question(query, settings),
+        query,
         k=settings.retrieval.search_k if k is None else k,
         mode=mode or settings.retrieval.retrieval_mode,
         source=source,
         min_dense_score=settings.retrieval.min_dense_score,
+        feedback=asks_for_many_papers(query),
     )
     return SearchResults(retrieval.hits)
 

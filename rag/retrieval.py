@@ -24,12 +24,14 @@ from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores import ExactMatchFilter, MetadataFilters
 
+from rag.config import RetrievalSettings
 from rag.embeddings import embed_query
 from rag.errors import RagError
+from rag.feedback import feedback_vector
 from rag.rerank import rerank
 from rag.snapshot import IndexSnapshot
 from rag.text import content_terms, name_like_words
-from rag.types import RETRIEVAL_MODES, Hit, RerankWeights, RetrievalMode
+from rag.types import RETRIEVAL_MODES, Hit, RetrievalMode
 
 
 @dataclass(frozen=True)
@@ -102,21 +104,11 @@ class _MatchScores:
 class HybridRetriever:
     """Retrieval over one index snapshot; built with it, so it never mixes two generations."""
 
-    def __init__(
-        self,
-        snapshot: IndexSnapshot,
-        embed_model,
-        candidates: int,
-        dense_weight: float = 0.5,
-        rerank_weights: RerankWeights | None = None,
-        rerank_pool: int = 40,
-    ) -> None:
+    def __init__(self, snapshot: IndexSnapshot, embed_model, settings: RetrievalSettings) -> None:
         self.snapshot = snapshot
         self.embed_model = embed_model
-        self.candidates = candidates
-        self.dense_weight = dense_weight
-        self.rerank_weights = rerank_weights or RerankWeights(0.0, 0.0, 0.0)
-        self.rerank_pool = rerank_pool
+        self.settings = settings
+        self.candidates = settings.candidates
         self.index = VectorStoreIndex.from_vector_store(snapshot.store.vector_store, embed_model=embed_model)
 
     def _dense(self, source: str | None, top_k: int):
@@ -138,7 +130,7 @@ class HybridRetriever:
                 [dense, bm25],
                 llm=MockLLM(),  # never called with num_queries=1; avoids resolving Settings.llm (OpenAI)
                 mode="relative_score",
-                retriever_weights=[self.dense_weight, 1.0 - self.dense_weight],
+                retriever_weights=[self.settings.dense_weight, 1.0 - self.settings.dense_weight],
                 num_queries=1,
                 use_async=False,
                 similarity_top_k=top_k,
@@ -153,12 +145,15 @@ class HybridRetriever:
         source: str | None = None,
         candidates: int | None = None,
         min_dense_score: float | None = None,
+        feedback: bool = False,
     ) -> Retrieval:
         """The ``k`` best papers among ``candidates`` chunks per retriever (default: the configured number).
 
         With ``min_dense_score`` (search), only papers that match: a chunk holding a query term
         (BM25 score > 0) or whose dense cosine reaches ``min_dense_score``. The ranking is the
         same as without it; papers that do not match are dropped, so fewer than ``k`` may come back.
+        With ``feedback`` (questions asking for many papers), hybrid retrieval runs a second pass with
+        the query vector moved toward the first pass's best papers (rag/feedback.py).
         """
         if mode not in RETRIEVAL_MODES:
             raise RagError(f"unknown retrieval mode {mode!r}; choose one of {', '.join(RETRIEVAL_MODES)}")
@@ -167,8 +162,29 @@ class HybridRetriever:
         if k < 1:
             raise RagError(f"k must be at least 1, got {k}")
         vector = embed_query(self.embed_model, query)
-        bundle = QueryBundle(query_str=query, embedding=vector.tolist())
         top_k = max(candidates or self.candidates, k)
+        hits = self._ranked_papers(query, vector, vector, mode, source, k, top_k, min_dense_score)
+        if feedback and mode == "hybrid" and self.settings.feedback_weight > 0.0:
+            moved = feedback_vector(
+                vector, hits, self.snapshot, self.settings.feedback_weight, self.settings.feedback_papers
+            )
+            hits = self._ranked_papers(query, moved, vector, mode, source, k, top_k, min_dense_score)
+        return Retrieval(query, vector, hits, self.snapshot.unknown_names(name_like_words(query)))
+
+    def _ranked_papers(
+        self,
+        query: str,
+        search_vector: np.ndarray,
+        query_vector: np.ndarray,
+        mode: str,
+        source: str | None,
+        k: int,
+        top_k: int,
+        min_dense_score: float | None,
+    ) -> list[Hit]:
+        """One retrieval pass: chunks found with ``search_vector`` and the query's words, grouped per
+        paper and (hybrid) reranked against the question's own vector."""
+        bundle = QueryBundle(query_str=query, embedding=search_vector.tolist())
         scores = _MatchScores()
         terms = content_terms(query) if min_dense_score is not None else set()
         results = [
@@ -177,12 +193,11 @@ class HybridRetriever:
             if self.snapshot.is_committed(r.node.metadata)
             and (min_dense_score is None or scores.matches(r.node, terms, min_dense_score))
         ]
-        if mode == "hybrid" and self.rerank_weights.active:
-            pool = group_by_paper(results, max(k, self.rerank_pool))
-            hits = rerank(pool, query, vector, self.snapshot, self.rerank_weights)[:k]
-        else:
-            hits = group_by_paper(results, k)
-        return Retrieval(query, vector, hits, self.snapshot.unknown_names(name_like_words(query)))
+        weights = self.settings.rerank_weights
+        if mode == "hybrid" and weights.active:
+            pool = group_by_paper(results, max(k, self.settings.rerank_pool))
+            return rerank(pool, query, query_vector, self.snapshot, weights)[:k]
+        return group_by_paper(results, k)
 
 
 def group_by_paper(results: list[NodeWithScore], k: int) -> list[Hit]:

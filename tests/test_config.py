@@ -38,6 +38,10 @@ def test_bad_values_name_the_setting(tmp_path, monkeypatch):
         load_settings(rerank_title_weight=-0.1)
     with pytest.raises(ConfigError, match="rerank_pool"):
         load_settings(rerank_pool=0)
+    with pytest.raises(ConfigError, match="feedback_weight"):
+        load_settings(feedback_weight=-1)
+    with pytest.raises(ConfigError, match="feedback_papers"):
+        load_settings(feedback_papers=0)
 
 
 def test_openai_variables_are_a_fallback_and_keys_are_never_shown(monkeypatch):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 import rag
 from rag.corpus import normalize_title
 from rag.retrieval import HybridRetriever
-from rag.types import RerankWeights
 from tests.conftest import load_questions
 
 QUESTIONS = load_questions()
@@ -72,9 +73,8 @@ def test_paper_reranking_finds_more_topic_papers_than_the_fused_chunks_alone(ful
     over the synthesis questions they must put more gold papers in the top 10 than fusion alone."""
     engine = rag.get_engine(full_settings)
     snapshot, reranked = engine.view()
-    fused = HybridRetriever(
-        snapshot, engine.embed_model, reranked.candidates, reranked.dense_weight, RerankWeights(0.0, 0.0, 0.0)
-    )
+    unranked = replace(reranked.settings, rerank_sentence_weight=0.0, rerank_title_weight=0.0, rerank_phrase_weight=0.0)
+    fused = HybridRetriever(snapshot, engine.embed_model, unranked)
     found = {"fused": 0, "reranked": 0}
     for question in SYNTHESIS:
         gold = {normalize_title(t) for t in question["gold_titles"]}
@@ -83,6 +83,25 @@ def test_paper_reranking_finds_more_topic_papers_than_the_fused_chunks_alone(ful
             found[name] += sum(normalize_title(h.title) in gold for h in hits)
     print(f"\ngold papers in the top 10 over {len(SYNTHESIS)} topics: {found}")
     assert found["reranked"] > found["fused"]
+
+
+def test_feedback_finds_more_topic_papers_and_leaves_named_questions_alone(full_settings):
+    """A second pass with the query moved toward the first pass's best papers (list questions
+    only) must put more gold papers in the top 10 over the synthesis questions, and never lose
+    the gold paper of a factoid question."""
+    _, retriever = rag.get_engine(full_settings).view()
+    found = {False: 0, True: 0}
+    for question in SYNTHESIS:
+        gold = {normalize_title(t) for t in question["gold_titles"]}
+        for feedback in found:
+            hits = retriever.retrieve(question["question"], k=10, feedback=feedback).hits
+            found[feedback] += sum(normalize_title(h.title) in gold for h in hits)
+    print(f"\ngold papers in the top 10 over {len(SYNTHESIS)} topics, without/with feedback: {found}")
+    assert found[True] > found[False]
+    for question in FACTOID[:20]:
+        gold = {normalize_title(t) for t in question["gold_titles"]}
+        hits = retriever.retrieve(question["question"], k=5, feedback=True).hits
+        assert gold & {normalize_title(h.title) for h in hits}, question["id"]
 
 
 def test_one_paper_never_takes_two_slots(full_settings):
