@@ -27,27 +27,45 @@ from rag.types import Hit, RerankWeights
 
 
 def rerank(
-    hits: list[Hit], query: str, query_vector: np.ndarray, snapshot: IndexSnapshot, weights: RerankWeights
+    hits: list[Hit],
+    query: str,
+    query_vector: np.ndarray,
+    snapshot: IndexSnapshot,
+    weights: RerankWeights,
+    bonuses: dict[str, float] | None = None,
 ) -> list[Hit]:
-    """``hits`` reordered by fused score plus the weighted paper signals; scores are the new sums."""
+    """``hits`` reordered by fused score plus the weighted paper signals; scores are the new sums.
+
+    ``bonuses`` (paper_id -> signal sum) is read and filled: a paper's signals depend only on the
+    query, so a second retrieval pass for the same query (feedback) computes only new papers'."""
     if not hits or not weights.active:
         return hits
+    bonuses = {} if bonuses is None else bonuses
+    new = [h for h in hits if h.paper_id not in bonuses]
+    if new:
+        bonuses.update(_paper_bonuses(new, query, query_vector, snapshot, weights))
+    scored = [replace(hit, score=hit.score + bonuses[hit.paper_id]) for hit in hits]
+    return sorted(scored, key=lambda h: h.score, reverse=True)
+
+
+def _paper_bonuses(
+    hits: list[Hit], query: str, query_vector: np.ndarray, snapshot: IndexSnapshot, weights: RerankWeights
+) -> dict[str, float]:
     sentences = snapshot.sentences_for([h.paper_id for h in hits])
     idf, unseen = snapshot.idf
     terms = topic_terms(query)
     pairs = word_pairs(query)
     unit_query = query_vector / max(float(np.linalg.norm(query_vector)), 1e-12)
-    scored = []
+    bonuses = {}
     for hit in hits:
         texts = [s.text for s in sentences.get(hit.paper_id, [])]
         vectors = [s.vector for s in sentences.get(hit.paper_id, [])]
-        bonus = (
+        bonuses[hit.paper_id] = (
             weights.sentence * closest_sentences(vectors, unit_query)
             + weights.title * coverage(terms, _title_terms(hit.title), idf, unseen)
             + weights.phrase * phrase_coverage(pairs, f"{hit.title}. {' '.join(texts)}", idf, unseen)
         )
-        scored.append(replace(hit, score=hit.score + bonus))
-    return sorted(scored, key=lambda h: h.score, reverse=True)
+    return bonuses
 
 
 def word_pairs(query: str) -> list[tuple[str, str]]:

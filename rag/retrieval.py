@@ -163,12 +163,13 @@ class HybridRetriever:
             raise RagError(f"k must be at least 1, got {k}")
         vector = embed_query(self.embed_model, query)
         top_k = max(candidates or self.candidates, k)
-        hits = self._ranked_papers(query, vector, vector, mode, source, k, top_k, min_dense_score)
+        bonuses: dict[str, float] = {}
+        hits = self._ranked_papers(query, vector, vector, mode, source, k, top_k, min_dense_score, bonuses)
         if feedback and mode == "hybrid" and self.settings.feedback_weight > 0.0:
             moved = feedback_vector(
                 vector, hits, self.snapshot, self.settings.feedback_weight, self.settings.feedback_papers
             )
-            hits = self._ranked_papers(query, moved, vector, mode, source, k, top_k, min_dense_score)
+            hits = self._ranked_papers(query, moved, vector, mode, source, k, top_k, min_dense_score, bonuses)
         return Retrieval(query, vector, hits, self.snapshot.unknown_names(name_like_words(query)))
 
     def _ranked_papers(
@@ -181,9 +182,11 @@ class HybridRetriever:
         k: int,
         top_k: int,
         min_dense_score: float | None,
+        bonuses: dict[str, float],
     ) -> list[Hit]:
         """One retrieval pass: chunks found with ``search_vector`` and the query's words, grouped per
-        paper and (hybrid) reranked against the question's own vector."""
+        paper and (hybrid) reranked against the question's own vector (``bonuses``: the rerank
+        signals of papers an earlier pass for the same query scored)."""
         bundle = QueryBundle(query_str=query, embedding=search_vector.tolist())
         scores = _MatchScores()
         terms = content_terms(query) if min_dense_score is not None else set()
@@ -196,7 +199,7 @@ class HybridRetriever:
         weights = self.settings.rerank_weights
         if mode == "hybrid" and weights.active:
             pool = group_by_paper(results, max(k, self.settings.rerank_pool))
-            return rerank(pool, query, query_vector, self.snapshot, weights)[:k]
+            return rerank(pool, query, query_vector, self.snapshot, weights, bonuses)[:k]
         return group_by_paper(results, k)
 
 

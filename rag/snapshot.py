@@ -49,7 +49,8 @@ class IndexSnapshot:
         self.store = store
         self.generation = generation
         # Only committed versions: a crash may have left others in Chroma until the next repair.
-        self.hashes = store.stored_hashes()
+        self.committed = store.committed()
+        self.hashes = {paper_id: entry.content_hash for paper_id, entry in self.committed.items()}
         self._cache_root = cache_root
         collection = store.settings.store.collection
         self._cache_key = lexical_cache.state_key(store.location, collection, self.hashes)
@@ -122,7 +123,7 @@ class IndexSnapshot:
             for pid in cached:
                 self._sentences.move_to_end(pid)
         missing = [pid for pid in dict.fromkeys(paper_ids) if pid not in cached]
-        read = self.store.sentences_for(missing, hashes=self.hashes) if missing else {}
+        read = self.store.sentences_for(missing, committed=self.committed) if missing else {}
         with self._lock:
             for pid, sentences in read.items():
                 self._sentences[pid] = sentences

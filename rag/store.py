@@ -89,6 +89,26 @@ def _unpack(packed: str, count: int) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
+def _abstract_records(metadatas: list[dict] | None, with_vectors: bool) -> list[AbstractRecord]:
+    """Abstract records from the metadata of their text and vector entries; a version missing
+    its vector entry (half written) is left out when vectors are wanted."""
+    texts: dict[tuple[str, str], list[str]] = {}
+    packed: dict[tuple[str, str], str] = {}
+    for meta in metadatas or []:
+        key = (meta["paper_id"], meta["content_hash"])
+        if meta["kind"] == "text":
+            texts[key] = json.loads(meta["sentences"])
+        else:
+            packed[key] = meta["vectors"]
+    records = []
+    for (paper_id, content_hash), sentences in texts.items():
+        if with_vectors and (paper_id, content_hash) not in packed:
+            continue
+        vectors = _unpack(packed[(paper_id, content_hash)], len(sentences)) if with_vectors else _EMPTY
+        records.append(AbstractRecord(paper_id, content_hash, sentences, vectors))
+    return records
+
+
 def _placeholder(entry_id: str) -> list[float]:
     """A one-number embedding: Chroma needs one per record; spread out so its graph stays shallow."""
     return [float(int.from_bytes(entry_id.encode()[-4:], "little") % 100_003) / 100_003]
@@ -345,15 +365,27 @@ class PaperStore:
         return nodes
 
     def sentences_for(
-        self, paper_ids: Sequence[str], with_vectors: bool = True, hashes: dict[str, str] | None = None
+        self,
+        paper_ids: Sequence[str],
+        with_vectors: bool = True,
+        hashes: dict[str, str] | None = None,
+        committed: dict[str, Committed] | None = None,
     ) -> dict[str, list[StoredSentence]]:
         """Each paper's committed sentences in abstract order, with their vectors unless ``with_vectors``
-        is False. ``hashes`` (paper_id -> committed hash) saves reading the manifest again."""
+        is False. ``hashes`` (paper_id -> committed hash) saves reading the manifest again;
+        ``committed`` (the manifest's entries) also gives the sentence counts, so the records are
+        read by id rather than by a filter on ``paper_id`` (a search reads 40 papers' sentences)."""
         if not paper_ids:
             return {}
-        hashes = self.stored_hashes() if hashes is None else hashes
+        if committed is not None:
+            versions = {pid: committed[pid] for pid in paper_ids if pid in committed}
+            hashes = {pid: entry.content_hash for pid, entry in versions.items()}
+            records = self.read_abstract_versions(versions, with_vectors)
+        else:
+            hashes = self.stored_hashes() if hashes is None else hashes
+            records = self.read_abstracts(paper_ids, with_vectors)
         grouped: dict[str, list[StoredSentence]] = {pid: [] for pid in paper_ids}
-        for record in self.read_abstracts(paper_ids, with_vectors):
+        for record in records:
             if hashes.get(record.paper_id) != record.content_hash:
                 continue  # an uncommitted or superseded version (a crash left it; repair removes it)
             grouped[record.paper_id] = [
@@ -370,22 +402,18 @@ class PaperStore:
         where: dict = {"paper_id": {"$in": list(paper_ids)}}
         if not with_vectors:
             where = {"$and": [where, {"kind": "text"}]}
-        found = self.abstracts.get(where=where, include=["metadatas"])
-        texts: dict[tuple[str, str], list[str]] = {}
-        packed: dict[tuple[str, str], str] = {}
-        for meta in found["metadatas"] or []:
-            key = (meta["paper_id"], meta["content_hash"])
-            if meta["kind"] == "text":
-                texts[key] = json.loads(meta["sentences"])
-            else:
-                packed[key] = meta["vectors"]
-        records = []
-        for (paper_id, content_hash), sentences in texts.items():
-            if with_vectors and (paper_id, content_hash) not in packed:
-                continue  # half-written version: not readable
-            vectors = _unpack(packed[(paper_id, content_hash)], len(sentences)) if with_vectors else _EMPTY
-            records.append(AbstractRecord(paper_id, content_hash, sentences, vectors))
-        return records
+        return _abstract_records(self.abstracts.get(where=where, include=["metadatas"])["metadatas"], with_vectors)
+
+    def read_abstract_versions(self, versions: dict[str, Committed], with_vectors: bool = True) -> list[AbstractRecord]:
+        """The records of exactly these versions, looked up by id (a version whose records are
+        missing, such as one from an index written before the abstracts store, is left out)."""
+        ids = []
+        for paper_id, entry in versions.items():
+            text_id, vector_id = record_ids(paper_id, entry.content_hash, entry.sentences)
+            ids += [text_id, vector_id] if with_vectors else [text_id]
+        if not ids:
+            return []
+        return _abstract_records(self.abstracts.get(ids=ids, include=["metadatas"])["metadatas"], with_vectors)
 
     @staticmethod
     def _legacy_sentences_for(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 import rag
 import rag.engine
 from rag.config import Settings
 from rag.errors import EmbeddingMismatchError, NotFoundError, RagError
-from rag.store import PaperStore
+from rag.store import AbstractRecord, PaperStore
 from rag.text import CITATION
 from tests.fakes import CORPUS, EXTRA, GALORE, GROKKING, LORA, FakeEmbedding, make_paper, write_jsonl
 
@@ -159,6 +160,28 @@ def _to_legacy_layout(store: PaperStore) -> int:
     return len(ids)
 
 
+def test_sentences_read_by_version_id_are_the_committed_ones_as_read_by_paper(tmp_path):
+    """Searches read 40 papers' sentences by record id (from the manifest's sentence counts);
+    that must give exactly what the paper_id filter gives, ignoring a stray uncommitted version
+    (what a crash between writing a paper and committing it leaves until the next repair)."""
+    settings = fake_settings(tmp_path / "ids")
+    rag.ingest([write_jsonl(tmp_path / "corpus.jsonl", CORPUS)], settings=settings)
+    store = PaperStore(settings, settings.embedding.name)
+    committed = store.committed()
+    stray_of = next(iter(committed))
+    dimension = len(store.read_abstracts([stray_of])[0].vectors[0])
+    store.add_abstracts([AbstractRecord(stray_of, "0" * 16, ["A stray sentence."], np.ones((1, dimension)))])
+    ids = [*committed, "no-such-paper"]
+    by_filter = store.sentences_for(ids, hashes=store.stored_hashes())
+    by_id = store.sentences_for(ids, committed=committed)
+    assert list(by_id) == ids and by_id["no-such-paper"] == []
+    for pid in ids:
+        assert [(s.position, s.text) for s in by_id[pid]] == [(s.position, s.text) for s in by_filter[pid]]
+        assert all(np.allclose(a.vector, b.vector) for a, b in zip(by_id[pid], by_filter[pid], strict=True))
+    assert "A stray sentence." not in {s.text for s in by_id[stray_of]}
+    assert sum(len(v) for v in by_id.values()) == sum(c.sentences for c in committed.values())
+
+
 def test_an_index_of_the_per_sentence_layout_is_read_then_migrated_without_re_embedding(tmp_path):
     settings = fake_settings(tmp_path / "legacy")
     corpus = write_jsonl(tmp_path / "corpus.jsonl", CORPUS)
@@ -179,6 +202,9 @@ def test_an_index_of_the_per_sentence_layout_is_read_then_migrated_without_re_em
         for pid, sentences in old.sentences_for(list(old.stored_hashes())).items()
     }
     assert read == before
+    # A snapshot reads records by version id; the old layout has none, so it falls back the same way.
+    by_version = old.sentences_for(list(old.stored_hashes()), committed=old.committed())
+    assert {pid: [(s.text, s.vector.round(2).tolist()) for s in ss] for pid, ss in by_version.items()} == before
     report = rag.check(settings=settings)
     assert not report.consistent and report.legacy_sentences
 

@@ -59,3 +59,25 @@ def test_a_paper_about_the_topic_overtakes_one_that_only_shares_generic_words():
     # With no weight the fused order stands, scores untouched.
     unchanged = rerank(hits, query, vector, snapshot, RerankWeights(0.0, 0.0, 0.0))
     assert [(h.paper_id, h.score) for h in unchanged] == [("generic", 0.9), ("topic", 0.7)]
+
+
+def test_a_second_pass_for_the_same_query_scores_only_the_papers_it_has_not_seen():
+    query = "knowledge distillation for smaller models"
+    papers = {
+        "a": ["We propose knowledge distillation through attention."],
+        "b": ["Training smaller models for many tasks."],
+        "c": ["Distillation of a teacher into a smaller student."],
+    }
+    snapshot = _Snapshot(papers, rare=content_terms("knowledge distillation"))
+    reads: list[list[str]] = []
+    real = snapshot.sentences_for
+    snapshot.sentences_for = lambda ids: reads.append(list(ids)) or real(ids)
+    vector, weights = bow_vector(query), RerankWeights(0.5, 0.3, 0.3)
+    bonuses: dict[str, float] = {}
+    first = rerank([Hit("a", "A", 0.9, ""), Hit("b", "B", 0.8, "")], query, vector, snapshot, weights, bonuses)
+    second = rerank([Hit("c", "C", 0.5, ""), Hit("a", "A", 0.4, "")], query, vector, snapshot, weights, bonuses)
+    assert reads == [["a", "b"], ["c"]]
+    # The remembered signals are the ones a fresh rerank computes.
+    fresh = rerank([Hit("c", "C", 0.5, ""), Hit("a", "A", 0.4, "")], query, vector, snapshot, weights)
+    assert [(h.paper_id, round(h.score, 6)) for h in second] == [(h.paper_id, round(h.score, 6)) for h in fresh]
+    assert {h.paper_id: round(h.score - 0.9, 6) for h in first if h.paper_id == "a"} == {"a": round(bonuses["a"], 6)}
