@@ -347,12 +347,11 @@ class PaperStore:
         from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
         found = get_all(self.chunks, ["documents", "metadatas"])
-        nodes = []
-        for text, metadata in zip(found["documents"], found["metadatas"], strict=True):
-            node = metadata_dict_to_node(metadata)
-            node.set_content(text)
-            nodes.append(node)
-        return nodes
+        # Chunks written by earlier versions keep their text as the Chroma document.
+        return [
+            metadata_dict_to_node(metadata, text=text)
+            for text, metadata in zip(found["documents"], found["metadatas"], strict=True)
+        ]
 
     def nodes_of(self, paper_ids: Iterable[str]) -> list[TextNode]:
         """The chunk nodes of the given papers (every stored version)."""
@@ -451,8 +450,24 @@ class PaperStore:
 
     # --- writing -------------------------------------------------------------------------
     def add_chunks(self, nodes: list[TextNode]) -> None:
+        """Write chunk nodes as ChromaVectorStore.add does, except that the text stays inside the
+        node's metadata record (``_node_content``, where llama-index reads it back from) instead
+        of being a Chroma document: Chroma builds a trigram full-text index over documents, which
+        nothing here searches (BM25 is our own), and which was most of the chunk write time
+        (5,000 chunks of 230 words: 7.4 s as documents, 3.0 s in metadata, 1.5 s vectors alone)."""
+        from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
         for start in range(0, len(nodes), WRITE_BATCH):
-            self.vector_store.add(nodes[start : start + WRITE_BATCH])
+            batch = nodes[start : start + WRITE_BATCH]
+            metadatas = []
+            for node in batch:
+                metadata = node_to_metadata_dict(node, remove_text=False, flat_metadata=True)
+                metadatas.append({key: "" if value is None else value for key, value in metadata.items()})
+            self.chunks.add(
+                ids=[node.node_id for node in batch],
+                embeddings=[node.get_embedding() for node in batch],
+                metadatas=metadatas,
+            )
 
     def add_abstracts(self, records: list[AbstractRecord]) -> None:
         """Write each version's two records (upsert: a rerun after a crash rewrites the same ids)."""

@@ -182,6 +182,31 @@ def test_sentences_read_by_version_id_are_the_committed_ones_as_read_by_paper(tm
     assert sum(len(v) for v in by_id.values()) == sum(c.sentences for c in committed.values())
 
 
+def test_chunk_text_lives_in_the_node_record_and_older_document_chunks_still_read(tmp_path):
+    """Chunks are written without a Chroma document (whose full-text index nothing uses); their
+    text comes back from the node record. Chunks an earlier version wrote as documents (through
+    llama-index's ChromaVectorStore.add) read back the same, in listing and in search."""
+    settings = fake_settings(tmp_path / "docs")
+    rag.ingest([write_jsonl(tmp_path / "corpus.jsonl", [GALORE, LORA])], settings=settings)
+    store = rag.engine.get_engine(settings).store
+    assert set(store.chunks.get(include=["documents"])["documents"]) == {None}
+    new_texts = {n.metadata["paper_id"]: n.get_content() for n in store.all_nodes()}
+    assert GALORE.title in new_texts[GALORE.paper_id] and "low-rank" in new_texts[GALORE.paper_id].lower()
+
+    # Rewrite LoRA's chunks the old way, as documents, under the same ids.
+    old_nodes = store.nodes_of([LORA.paper_id])
+    for node in old_nodes:
+        node.embedding = store.chunks.get(ids=[node.node_id], include=["embeddings"])["embeddings"][0].tolist()
+    store.chunks.delete(ids=[n.node_id for n in old_nodes])
+    store.vector_store.add(old_nodes)
+    documents = store.chunks.get(ids=[n.node_id for n in old_nodes], include=["documents"])["documents"]
+    assert all(documents)
+    assert {n.metadata["paper_id"]: n.get_content() for n in store.all_nodes()} == new_texts
+    hits = rag.search("low-rank adaptation of large language models", k=2, mode="dense", settings=settings)
+    assert {h.paper_id for h in hits} == {GALORE.paper_id, LORA.paper_id}
+    assert all(h.text for h in hits)
+
+
 def test_an_index_of_the_per_sentence_layout_is_read_then_migrated_without_re_embedding(tmp_path):
     settings = fake_settings(tmp_path / "legacy")
     corpus = write_jsonl(tmp_path / "corpus.jsonl", CORPUS)
