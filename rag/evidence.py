@@ -24,6 +24,7 @@ from rag.focus import (
     Focus,
     analyze,
     asked_terms,
+    asks_for_many_papers,
     attribute_words,
     which_head,
 )
@@ -522,10 +523,9 @@ def gather_evidence(
 ) -> Evidence:
     snapshot = retriever.snapshot
     focus = analyze(question)
-    many_papers = focus.shape in MANY_PAPER_SHAPES
-    if many_papers:
+    if focus.shape in MANY_PAPER_SHAPES:
         k = max(k, settings.list_k)
-    retrieval = retriever.retrieve(question, k=k, mode=mode, source=source, feedback=many_papers)
+    retrieval = retriever.retrieve(question, k=k, mode=mode, source=source, feedback=asks_for_many_papers(question))
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
     sentences = snapshot.sentences_for([h.paper_id for h in retrieval.hits])
     focus_papers |= defining_papers(retrieval.hits, sentences, focus)

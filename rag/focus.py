@@ -168,9 +168,25 @@ def question_shape(question: str) -> Shape:
     return "synthesis"
 
 
+# A statement this long that is not a question is a pasted passage ("find the paper that says ..."),
+# not a topic: it already carries its paper's own words. Topic searches ("knowledge distillation
+# for small language models") are under 10 words.
+PASSAGE_WORDS = 15
+ASKS = re.compile(
+    r"^\s*(what|which|how|why|who|when|where|is|are|was|were|does|do|did|can|could|has|have|should|would|"
+    r"compare|contrast|list|name|describe|summari[sz]e|explain|give|find|show)\b",
+    re.I,
+)
+
+
+def is_passage(query: str) -> bool:
+    return len(query.split()) >= PASSAGE_WORDS and not query.rstrip().endswith("?") and not ASKS.match(query)
+
+
 def asks_for_many_papers(query: str) -> bool:
-    """A list, comparison or open question (a topic search such as "knowledge distillation" too)."""
-    return question_shape(query) in MANY_PAPER_SHAPES
+    """A list, comparison or open question, or a topic search such as "knowledge distillation";
+    not a pasted passage."""
+    return not is_passage(query) and question_shape(query) in MANY_PAPER_SHAPES
 
 
 def analyze(question: str) -> Focus:

@@ -63,19 +63,36 @@ def _chunk_key(metadata: dict) -> tuple:
     return metadata.get("paper_id"), metadata.get("content_hash"), metadata.get("chunk")
 
 
+@dataclass
+class _QueryMemo:
+    """What a second retrieval pass for the same query (feedback) reuses from the first: the BM25
+    results (same words, same hits) and the papers' rerank signals."""
+
+    lexical: list[tuple] = field(default_factory=list)
+    bonuses: dict[str, float] = field(default_factory=dict)
+
+
 class _Recording(BaseRetriever):
     """Passes a retriever's results through unchanged, noting each chunk's own score first:
     fusion rewrites scores in place (min-max normalised), and the match filter needs the raw
-    BM25 score and dense cosine."""
+    BM25 score and dense cosine. With ``memo``, the first results are kept and given again."""
 
-    def __init__(self, inner: BaseRetriever, scores: dict[tuple, float], to_score=float) -> None:
+    def __init__(
+        self, inner: BaseRetriever, scores: dict[tuple, float], to_score=float, memo: list[tuple] | None = None
+    ) -> None:
         super().__init__()
         self.inner = inner
         self.scores = scores
         self.to_score = to_score
+        self.memo = memo
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        results = self.inner.retrieve(query_bundle)
+        if self.memo:
+            results = [NodeWithScore(node=node, score=score) for node, score in self.memo]
+        else:
+            results = self.inner.retrieve(query_bundle)
+            if self.memo is not None:
+                self.memo.extend((result.node, result.score) for result in results)
         for result in results:
             self.scores[_chunk_key(result.node.metadata)] = self.to_score(result.score or 0.0)
         return results
@@ -115,7 +132,13 @@ class HybridRetriever:
         return self.index.as_retriever(similarity_top_k=top_k, filters=_filters(source))
 
     def _retrieve_nodes(
-        self, bundle: QueryBundle, mode: str, source: str | None, top_k: int, scores: _MatchScores
+        self,
+        bundle: QueryBundle,
+        mode: str,
+        source: str | None,
+        top_k: int,
+        scores: _MatchScores,
+        memo: _QueryMemo | None = None,
     ) -> list[NodeWithScore]:
         """The chunks, scored as ``mode`` ranks them; ``scores`` gets each one's BM25 score and cosine."""
         dense = _Recording(self._dense(source, top_k), scores.dense, _cosine_from_chroma)
@@ -123,7 +146,7 @@ class HybridRetriever:
             results = dense.retrieve(bundle)
             return [NodeWithScore(node=r.node, score=_cosine_from_chroma(r.score)) for r in results]
         with self.snapshot.bm25_lock:
-            bm25 = _Recording(self.snapshot.bm25(source, top_k), scores.lexical)
+            bm25 = _Recording(self.snapshot.bm25(source, top_k), scores.lexical, memo=memo.lexical if memo else None)
             if mode == "bm25":
                 return bm25.retrieve(bundle)
             fusion = QueryFusionRetriever(
@@ -163,13 +186,13 @@ class HybridRetriever:
             raise RagError(f"k must be at least 1, got {k}")
         vector = embed_query(self.embed_model, query)
         top_k = max(candidates or self.candidates, k)
-        bonuses: dict[str, float] = {}
-        hits = self._ranked_papers(query, vector, vector, mode, source, k, top_k, min_dense_score, bonuses)
+        memo = _QueryMemo()
+        hits = self._ranked_papers(query, vector, vector, mode, source, k, top_k, min_dense_score, memo)
         if feedback and mode == "hybrid" and self.settings.feedback_weight > 0.0:
             moved = feedback_vector(
                 vector, hits, self.snapshot, self.settings.feedback_weight, self.settings.feedback_papers
             )
-            hits = self._ranked_papers(query, moved, vector, mode, source, k, top_k, min_dense_score, bonuses)
+            hits = self._ranked_papers(query, moved, vector, mode, source, k, top_k, min_dense_score, memo)
         return Retrieval(query, vector, hits, self.snapshot.unknown_names(name_like_words(query)))
 
     def _ranked_papers(
@@ -182,24 +205,24 @@ class HybridRetriever:
         k: int,
         top_k: int,
         min_dense_score: float | None,
-        bonuses: dict[str, float],
+        memo: _QueryMemo,
     ) -> list[Hit]:
         """One retrieval pass: chunks found with ``search_vector`` and the query's words, grouped per
-        paper and (hybrid) reranked against the question's own vector (``bonuses``: the rerank
-        signals of papers an earlier pass for the same query scored)."""
+        paper and (hybrid) reranked against the question's own vector (``memo``: what an earlier
+        pass for the same query found)."""
         bundle = QueryBundle(query_str=query, embedding=search_vector.tolist())
         scores = _MatchScores()
         terms = content_terms(query) if min_dense_score is not None else set()
         results = [
             r
-            for r in self._retrieve_nodes(bundle, mode, source, top_k, scores)
+            for r in self._retrieve_nodes(bundle, mode, source, top_k, scores, memo)
             if self.snapshot.is_committed(r.node.metadata)
             and (min_dense_score is None or scores.matches(r.node, terms, min_dense_score))
         ]
         weights = self.settings.rerank_weights
         if mode == "hybrid" and weights.active:
             pool = group_by_paper(results, max(k, self.settings.rerank_pool))
-            return rerank(pool, query, query_vector, self.snapshot, weights, bonuses)[:k]
+            return rerank(pool, query, query_vector, self.snapshot, weights, memo.bonuses)[:k]
         return group_by_paper(results, k)
 
 

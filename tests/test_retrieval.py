@@ -104,6 +104,30 @@ def test_feedback_finds_more_topic_papers_and_leaves_named_questions_alone(full_
         assert gold & {normalize_title(h.title) for h in hits}, question["id"]
 
 
+def test_the_feedback_pass_reuses_the_lexical_results_of_the_first(full_settings, monkeypatch):
+    """The second pass moves only the dense query: BM25 runs once per question, not per pass."""
+    _, retriever = rag.get_engine(full_settings).view()
+    real = retriever.snapshot.bm25
+    calls = []
+
+    def counting(source, top_k):
+        inner = real(source, top_k)
+
+        class Counted:
+            def retrieve(self, bundle):
+                calls.append(bundle.query_str)
+                return inner.retrieve(bundle)
+
+        return Counted()
+
+    monkeypatch.setattr(retriever.snapshot, "bm25", counting)
+    question = "Which papers study knowledge distillation?"
+    with_feedback = retriever.retrieve(question, k=10, feedback=True)
+    assert calls == [question]
+    without = retriever.retrieve(question, k=10)
+    assert len(calls) == 2 and len(with_feedback.hits) == len(without.hits) == 10
+
+
 def test_one_paper_never_takes_two_slots(full_settings):
     hits = rag.search("gradient low-rank projection memory", k=10, settings=full_settings)
     assert len({h.paper_id for h in hits}) == len(hits) == 10

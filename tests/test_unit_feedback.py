@@ -52,3 +52,10 @@ def test_only_questions_answered_by_several_papers_ask_for_feedback():
     assert asks_for_many_papers("knowledge distillation")
     assert not asks_for_many_papers("What is GaLore?")
     assert not asks_for_many_papers("How much memory does GaLore save?")
+    # A pasted passage already carries its paper's words; a long question is still a question.
+    passage = (
+        "Training large language models presents significant memory challenges, predominantly due to the "
+        "growing size of weights and optimizer states. We propose a low-rank gradient projection."
+    )
+    assert not asks_for_many_papers(passage)
+    assert asks_for_many_papers("Which papers study " + passage.lower().rstrip(".") + "?")
