@@ -83,8 +83,8 @@ def many_answer(evidence: Evidence) -> bool:
 def one_per_paper(evidence: Evidence) -> list[ScoredSentence]:
     """For list and comparison questions: each citable paper's line, best papers first. A line says
     what the paper does (its contribution, or a sentence using the name it introduces) rather than
-    its background; a comparison line adds the paper's best other sentence, so papers can be set
-    side by side."""
+    its background; a comparison line adds the paper's best other sentences (one, or two when at
+    most compare_few_papers are compared), so papers can be set side by side."""
     by_paper: dict[str, list[ScoredSentence]] = {}
     for candidate in readable(evidence):
         by_paper.setdefault(candidate.sentence.paper_id, []).append(candidate)
@@ -92,7 +92,12 @@ def one_per_paper(evidence: Evidence) -> list[ScoredSentence]:
     # "Compare GenARM and DeAL": the papers named, and no others.
     if compare and len(named := evidence.focus_papers & by_paper.keys()) >= 2:
         by_paper = {paper_id: by_paper[paper_id] for paper_id in by_paper if paper_id in named}
-    lines = [paper_line(evidence, candidates, 2 if compare else 1) for candidates in by_paper.values()]
+    size = 1
+    if compare:
+        settings = evidence.settings
+        few = len(by_paper) <= settings.compare_few_papers
+        size = settings.compare_few_line_sentences if few else settings.compare_line_sentences
+    lines = [paper_line(evidence, candidates, size) for candidates in by_paper.values()]
     lines.sort(key=lambda line: -max(c.score for c in line))
     return [c for line in lines[: evidence.settings.list_k] for c in line]
 

@@ -42,6 +42,8 @@ def test_bad_values_name_the_setting(tmp_path, monkeypatch):
         load_settings(feedback_weight=-1)
     with pytest.raises(ConfigError, match="feedback_papers"):
         load_settings(feedback_papers=0)
+    with pytest.raises(ConfigError, match="compare_few_line_sentences"):
+        load_settings(compare_few_line_sentences=0)
 
 
 def test_openai_variables_are_a_fallback_and_keys_are_never_shown(monkeypatch):

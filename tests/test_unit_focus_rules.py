@@ -387,3 +387,59 @@ def test_a_ranked_finding_is_answered_by_the_finding_and_a_shown_method_by_its_n
     assert names_answer(finding, ranked) and not names_answer(proposal, ranked)
     shown = analyze("Which method was shown to reduce optimizer memory?")
     assert names_answer(proposal, shown)
+
+
+def _compare_answer(papers_texts: dict, question: str, settings: AnswerSettings) -> dict[str, list[int]]:
+    """Positions quoted per paper in a comparison over these (paper, [(text, score)]) items."""
+    from rag.extractive import one_per_paper
+
+    ranked = sorted(
+        (
+            _scored(paper, i, text, score, rank)
+            for rank, (paper, texts) in enumerate(papers_texts.items())
+            for i, (text, score) in enumerate(texts)
+        ),
+        key=lambda c: -c.score,
+    )
+    papers = list(papers_texts)
+    evidence = Evidence(
+        question,
+        ranked[0].sentence.vector,
+        [hit_for(p) for p in papers],
+        {
+            p.paper_id: sorted(
+                (c.sentence for c in ranked if c.sentence.paper_id == p.paper_id), key=lambda s: s.position
+            )
+            for p in papers
+        },
+        ranked,
+        set(),
+        settings=settings,
+        focus=analyze(question),
+        citable=[p.paper_id for p in papers],
+    )
+    chosen: dict[str, list[int]] = {}
+    for c in one_per_paper(evidence):
+        chosen.setdefault(c.sentence.paper_id, []).append(c.sentence.position)
+    return {pid: sorted(positions) for pid, positions in chosen.items()}
+
+
+def test_a_comparison_of_few_papers_quotes_more_of_each():
+    question = "Compare GaLore and grokking studies"
+    texts = {
+        GALORE: [
+            ("We propose GaLore, a memory-efficient strategy.", 0.9),
+            ("GaLore projects gradients.", 0.8),
+            ("GaLore cuts optimizer memory by 65%.", 0.75),
+            ("Code is released.", 0.1),
+        ],
+        GROKKING: [
+            ("We study grokking in small networks.", 0.85),
+            ("Grokking follows a lazy phase.", 0.8),
+            ("Weight decay speeds up grokking.", 0.7),
+        ],
+    }
+    few = _compare_answer(texts, question, AnswerSettings())
+    assert few == {GALORE.paper_id: [0, 1, 2], GROKKING.paper_id: [0, 1, 2]}
+    many = _compare_answer(texts, question, AnswerSettings(compare_few_papers=1))
+    assert many == {GALORE.paper_id: [0, 1], GROKKING.paper_id: [0, 1]}
