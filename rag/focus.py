@@ -180,6 +180,7 @@ ASKS = re.compile(
 
 
 def is_passage(query: str) -> bool:
+    """A long statement that is not a question (see PASSAGE_WORDS)."""
     return len(query.split()) >= PASSAGE_WORDS and not query.rstrip().endswith("?") and not ASKS.match(query)
 
 
