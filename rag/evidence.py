@@ -21,6 +21,7 @@ from rag.focus import (
     MANY_PAPER_SHAPES,
     NUMBER,
     RANKED_FINDING,
+    VALUE_OF_RUN,
     Focus,
     analyze,
     asked_terms,
@@ -483,13 +484,17 @@ def fact_gap(
     units = counted_units(focus.question) | measured_units(focus.question)
 
     titles = {pid: snapshot.first_nodes[pid].metadata["title"] for pid in named}
+    # "What learning rate did X use?": a figure is the answer only beside the hyperparameter's name.
+    value = re.search(VALUE_OF_RUN, focus.question, re.I)
+    value_name = value.group(0).casefold() if value else ""
 
     def states(text: str, paper_id: str, needs: re.Pattern) -> bool:
         # The paper's title names its subject ("Atom of Thoughts"); the sentence may use an acronym.
         words = content_terms(f"{text} {titles[paper_id]}")
         on_subject = not asked or coverage(asked, words, idf, unseen) >= settings.fact_min_coverage
         counts_it = needs is not NUMBER or not units or any(counts(text, unit) for unit in units)
-        return needs.search(text) is not None and on_subject and counts_it
+        names_value = needs is not NUMBER or value_name in text.casefold()
+        return needs.search(text) is not None and on_subject and counts_it and names_value
 
     stating = []
     for needs, label in asked_facts(focus):

@@ -29,16 +29,20 @@ LIST = re.compile(
     r"^\s*(which|what)\s+([\w\-]+\s+){0,3}[\w\-]+[^s]s\s+(have|are|were|do)\b",
     re.I,
 )
+# A training hyperparameter asked for is a value ("What learning rate did X use?"); a learning-rate
+# schedule or warmup is a method.
+VALUE_OF_RUN = r"learning rate(?! (schedul|warm|polic|decay))|dropout rate|weight decay"
 QUANTITY = re.compile(
     r"\b(how (much|many|fast|large|big|long|often|small)|by how much|to what (extent|degree)|"
     r"what (percentage|fraction|proportion|speed-?up|accuracy|score|number|size|rate|reduction|improvement|"
     r"throughput|error rate|word error rate|level|compression|perplexity))\b|\b(number of|count|how many)\b|"
     # "What is the context length of ...?", not "What is a weight compander?" (a name, not a measure).
-    r"^\s*what\b.*\bthe\s+([\w\-]+\s+){0,2}(size|maximum|minimum|length|weight|duration)\b|"
+    r"^\s*what\b.*\bthe\s+([\w\-]+\s+){0,2}(size|maximum|minimum|length|weight|duration|" + VALUE_OF_RUN + r")\b|"
     r"^\s*what\s+([\w\-]+\s+){0,3}(accuracy|throughput|speed-?up|error rate|score|perplexity|percentage|"
     r"reduction|improvement|latency|cost)\b|"
-    # "What sliding-window attention size does X use?" (but "What is a weight compander?" names a thing).
-    r"^\s*what\s+(?!(is|are|was|were)\b)([\w\-]+\s+){0,3}(size|length|duration|weight)\b",
+    # "What sliding-window attention size does X use?", "What learning rate did X use?" (but "What is
+    # a weight compander?" names a thing).
+    r"^\s*what\s+(?!(is|are|was|were)\b)([\w\-]+\s+){0,3}(size|length|duration|weight|" + VALUE_OF_RUN + r")\b",
     re.I,
 )
 DEFINITION = re.compile(

@@ -104,6 +104,15 @@ def test_how_many_needs_a_figure_counting_the_asked_unit(full_settings):
     assert not counted.abstained and "12,868" in counted.answer and "410" in counted.answer
 
 
+def test_a_hyperparameter_asked_for_needs_a_figure_beside_its_name(full_settings):
+    # GaLore's abstracts give figures (memory saved, a 7B model on one GPU), none a learning rate.
+    answer = rag.ask("What learning rate did GaLore use to pre-train LLaMA 7B?", settings=full_settings)
+    assert answer.abstained and "figure" in answer.answer
+    # The LAMB abstract does give the batch size it trained BERT with.
+    stated = rag.ask("What batch size did LAMB use to train BERT in 76 minutes?", settings=full_settings)
+    assert not stated.abstained and "32868" in stated.answer
+
+
 def test_a_name_an_abstract_introduces_brings_its_paper_first(full_settings):
     # "MEET" is only in the body of its abstract ("Our approach, ... (MEET), ..."), not in a title.
     answer = rag.ask("What is MEET in LLM alignment?", settings=full_settings)

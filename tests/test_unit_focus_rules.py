@@ -443,3 +443,12 @@ def test_a_comparison_of_few_papers_quotes_more_of_each():
     assert few == {GALORE.paper_id: [0, 1, 2], GROKKING.paper_id: [0, 1, 2]}
     many = _compare_answer(texts, question, AnswerSettings(compare_few_papers=1))
     assert many == {GALORE.paper_id: [0, 1], GROKKING.paper_id: [0, 1]}
+
+
+def test_a_training_hyperparameter_asked_for_is_a_quantity_but_a_schedule_is_not():
+    from rag.focus import question_shape
+
+    assert question_shape("What learning rate did GaLore use to pre-train LLaMA 7B?") == "quantity"
+    assert question_shape("What is the weight decay of the student model?") == "quantity"
+    assert question_shape("What is the learning rate schedule proposed in WSD?") != "quantity"
+    assert question_shape("What learning rate schedules have been proposed?") == "list"
