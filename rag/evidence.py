@@ -25,8 +25,8 @@ from rag.focus import (
     Focus,
     analyze,
     asked_terms,
-    asks_for_many_papers,
     attribute_words,
+    is_passage,
     which_head,
 )
 from rag.rerank import closest_sentences
@@ -530,7 +530,8 @@ def gather_evidence(
     focus = analyze(question)
     if focus.shape in MANY_PAPER_SHAPES:
         k = max(k, settings.list_k)
-    retrieval = retriever.retrieve(question, k=k, mode=mode, source=source, feedback=asks_for_many_papers(question))
+    feedback = focus.shape in MANY_PAPER_SHAPES and not is_passage(question)
+    retrieval = retriever.retrieve(question, k=k, mode=mode, source=source, feedback=feedback)
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
     sentences = snapshot.sentences_for([h.paper_id for h in retrieval.hits])
     focus_papers |= defining_papers(retrieval.hits, sentences, focus)

@@ -21,10 +21,12 @@ def feedback_vector(
     """The unit query vector plus ``weight`` times the mean of the first ``papers`` hits' centroids
     (each the normalised mean of the paper's sentence vectors), normalised again."""
     unit_query = _unit(np.asarray(query_vector, dtype=np.float32))
+    if weight <= 0.0:
+        return unit_query
     top = [hit.paper_id for hit in hits[:papers]]
     sentences = snapshot.sentences_for(top)
     centroids = [_unit(np.mean([s.vector for s in sentences[pid]], axis=0)) for pid in top if sentences.get(pid)]
-    if not centroids or weight <= 0.0:
+    if not centroids:
         return unit_query
     return _unit(unit_query + weight * np.mean(centroids, axis=0))
 

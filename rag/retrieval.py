@@ -125,7 +125,6 @@ class HybridRetriever:
         self.snapshot = snapshot
         self.embed_model = embed_model
         self.settings = settings
-        self.candidates = settings.candidates
         self.index = VectorStoreIndex.from_vector_store(snapshot.store.vector_store, embed_model=embed_model)
 
     def _dense(self, source: str | None, top_k: int):
@@ -185,7 +184,7 @@ class HybridRetriever:
         if k < 1:
             raise RagError(f"k must be at least 1, got {k}")
         vector = embed_query(self.embed_model, query)
-        top_k = max(candidates or self.candidates, k)
+        top_k = max(candidates or self.settings.candidates, k)
         memo = _QueryMemo()
         hits = self._ranked_papers(query, vector, vector, mode, source, k, top_k, min_dense_score, memo)
         if feedback and mode == "hybrid" and self.settings.feedback_weight > 0.0:
