@@ -30,11 +30,11 @@ def lock_path(settings: Settings) -> Path:
 
 
 @contextlib.contextmanager
-def ingest_lock(settings: Settings) -> Iterator[None]:
-    path = lock_path(settings)
+def _exclusive(path: Path, timeout: float, what: str) -> Iterator[None]:
+    """Hold an exclusive flock on ``path``, polling so a wait can be reported and bounded."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as handle:
-        deadline = time.monotonic() + settings.store.ingest_lock_timeout
+        deadline = time.monotonic() + timeout
         told = False
         while True:
             try:
@@ -45,10 +45,10 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
                 holder = handle.read().strip() or "another process"
                 if time.monotonic() >= deadline:
                     raise StoreError(
-                        f"another ingest ({holder}) is writing to this index ({path}); try again when it has finished"
+                        f"another {what} ({holder}) is writing to this index ({path}); try again when it has finished"
                     ) from None
                 if not told:
-                    print(f"waiting for another ingest ({holder}) to finish…", file=sys.stderr)
+                    print(f"waiting for another {what} ({holder}) to finish…", file=sys.stderr)
                     told = True
                 time.sleep(POLL_SECONDS)
         handle.seek(0)
@@ -61,3 +61,23 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ingest_lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
+    return _exclusive(lock_path(settings), settings.store.ingest_lock_timeout, "ingest")
+
+
+@contextlib.contextmanager
+def store_open_lock(settings: Settings, may_create: bool) -> Iterator[None]:
+    """Serialise opening an embedded store. Chroma creates its SQLite schema on first open without
+    guarding against another process doing the same ("table collections already exists"), so two
+    first ingests started together failed. Held only while the client and collections open.
+    A reader of a missing index creates nothing (it fails first); one whose data directory cannot
+    take a lock file (a read-only copy of an index) opens without it, as nobody can be creating
+    the store there."""
+    path = Path(settings.store.data_dir) / "open-local.lock"
+    with contextlib.ExitStack() as stack:
+        if may_create or path.parent.is_dir():
+            with contextlib.suppress(OSError):
+                stack.enter_context(_exclusive(path, settings.store.ingest_lock_timeout, "process opening the store"))
+        yield

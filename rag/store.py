@@ -23,7 +23,7 @@ import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,6 +35,7 @@ from rag.chroma_paging import get_all
 from rag.config import Settings
 from rag.errors import EmbeddingMismatchError, IndexEmptyError, StoreError
 from rag.faults import boundary
+from rag.locking import store_open_lock
 from rag.manifest import Committed, Manifest
 from rag.types import IndexStatus, Paper
 
@@ -175,10 +176,17 @@ class PaperStore:
     def __init__(self, settings: Settings, embedding_name: str, fresh: bool = False) -> None:
         self.settings = settings
         self.embedding_name = embedding_name
-        self.client = open_client(settings, fresh)
         self.location = settings.store.chroma_url or str(settings.chroma_path)
-        metadata = {EMBEDDING_KEY: embedding_name}
-        store = settings.store
+        embedded = not settings.store.chroma_url
+        with store_open_lock(settings, _MAY_CREATE.get()) if embedded else nullcontext():
+            self.client = open_client(settings, fresh)
+            self._open_collections()
+        self._check_embedding(self.chunks)
+        self._vector_store = None
+
+    def _open_collections(self) -> None:
+        settings, store = self.settings, self.settings.store
+        metadata = {EMBEDDING_KEY: self.embedding_name}
         hnsw = {
             "space": "cosine",
             "ef_search": store.hnsw_ef_search,
@@ -201,8 +209,6 @@ class PaperStore:
             raise StoreError(
                 f"cannot open Chroma collection {settings.store.collection!r} at {self.location}: {exc}"
             ) from None
-        self._check_embedding(self.chunks)
-        self._vector_store = None
 
     @property
     def legacy_sentences(self):

@@ -183,6 +183,30 @@ def test_concurrent_conflicting_ingests_both_complete_and_agree(corpus, env_for)
     _assert_whole_versions(state, corpus)
 
 
+def test_a_first_ingest_waits_while_another_process_is_creating_the_store(corpus, env_for):
+    """Chroma's first open creates its SQLite schema unguarded: two fresh ingests started together
+    failed one time in four with "table collections already exists". Opening is serialised."""
+    from rag.config import Settings
+    from rag.locking import store_open_lock
+
+    env = env_for("creating")
+    settings = Settings().replace(data_dir=env["RAG_DATA_DIR"])
+    with store_open_lock(settings, may_create=True):
+        run = subprocess.Popen(
+            [sys.executable, "-m", "rag.cli", "ingest", str(corpus.v1_path)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        first_line = run.stderr.readline()
+        assert "waiting for another process opening the store" in first_line, first_line
+        assert not (Path(env["RAG_DATA_DIR"]) / "chroma" / "chroma.sqlite3").exists()
+    _, err = run.communicate(timeout=180)
+    assert run.returncode == 0, err
+    assert sorted(title for _, title, _ in _state(env)["papers"]) == sorted(corpus.v1)
+
+
 @pytest.mark.parametrize(
     "content",
     ["", "title,abstract\n", '{"title": "x", "abstract": "' + "y" * 10 + '"}\n', "not json at all\n" * 5],
