@@ -33,7 +33,7 @@ from rag.rerank import closest_sentences
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
-from rag.text import content_terms, coverage, sentence_score, stopwords
+from rag.text import content_terms, coverage, sentence_score, spoken_list, stopwords
 from rag.types import Hit, RetrievalMode
 
 # What a definition says ("we propose X, a ...", "X is a ...") and how a mechanism is told ("by projecting").
@@ -479,6 +479,9 @@ def fact_gap(
     # The subject's name may be in the paper's title or another sentence ("our model"); the
     # fact's sentence must hold the question's other key words.
     named = {pid for pid in citable if not focus.names or _paper_names(snapshot, pid, focus, scored)}
+    # A figure qualified by every name asked ("accuracy of PRE on ImageNet") comes from a paper that
+    # uses them all: PRE's "5.60% on New classes" does not answer for ImageNet.
+    names_all = {pid for pid in named if _paper_names(snapshot, pid, focus, scored, every=True)}
     # "What size of model ...?" is answered by "1B parameters": the attribute's own word need not appear.
     asked = asked_terms(focus) - attribute_words(focus.question)
     units = counted_units(focus.question) | measured_units(focus.question)
@@ -499,11 +502,16 @@ def fact_gap(
     stating = []
     for needs, label in asked_facts(focus):
         stated = next(
-            (c for c in scored if c.sentence.paper_id in named and states(c.sentence.text, c.sentence.paper_id, needs)),
+            (
+                c
+                for c in scored
+                if c.sentence.paper_id in (names_all if needs is NUMBER else named)
+                and states(c.sentence.text, c.sentence.paper_id, needs)
+            ),
             None,
         )
         if stated is None:
-            subject = ", ".join(focus.names) or "this"
+            subject = spoken_list(focus.names) or "this"
             return f"The indexed papers mention {subject}, but none of them states {label}.", ()
         # A figure or a year is the fact itself; the other patterns ("by Google") only hint at it.
         if needs is NUMBER or needs is YEAR:
@@ -512,10 +520,14 @@ def fact_gap(
     return "", tuple(unique.values())
 
 
-def _paper_names(snapshot: IndexSnapshot, paper_id: str, focus: Focus, scored: list[ScoredSentence]) -> bool:
+def _paper_names(
+    snapshot: IndexSnapshot, paper_id: str, focus: Focus, scored: list[ScoredSentence], every: bool = False
+) -> bool:
+    """Whether the paper's title or sentences use one of the question's names (``every``: all of them)."""
     title = snapshot.first_nodes[paper_id].metadata["title"]
     texts = [title] + [c.sentence.text for c in scored if c.sentence.paper_id == paper_id]
-    return any(mentions(text, head(name)) for text in texts for name in focus.names)
+    found = (any(mentions(text, head(name)) for text in texts) for name in focus.names)
+    return all(found) if every else any(found)
 
 
 def gather_evidence(

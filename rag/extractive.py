@@ -36,7 +36,7 @@ from rag.focus import (
 )
 from rag.prompts import NOT_IN_CORPUS
 from rag.summary_select import CONTRIBUTION
-from rag.text import content_terms, coverage
+from rag.text import content_terms, coverage, spoken_list
 from rag.types import Answer, AnswerSentence, AskEvent, Citation, Notice, Theme
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def asked_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
     text = " ".join([c.sentence.text for c in chosen] + [evidence.title(c.sentence.paper_id) for c in chosen])
     if coverage(asked, content_terms(text), idf, unseen) >= evidence.settings.answer_min_coverage:
         return ""
-    subject = ", ".join(focus.names) or "this topic"
+    subject = spoken_list(focus.names) or "this topic"
     return f"The indexed papers mention {subject}, but no passage found is about what was asked."
 
 
@@ -167,8 +167,8 @@ def unnamed_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
         return ""
     said = [n for n in evidence.focus.names if n not in absent]
     if said:
-        return f"The passages found are about {', '.join(said)}, but none of them mentions {', '.join(specific)}."
-    return f"The indexed papers mention {', '.join(absent)}, but no passage found says what was asked."
+        return f"The passages found are about {spoken_list(said)}, but none of them mentions {spoken_list(specific)}."
+    return f"The indexed papers mention {spoken_list(absent)}, but no passage found says what was asked."
 
 
 def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
@@ -188,6 +188,7 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     cap = settings.max_sentences_per_paper
     if asks_for_one(evidence.focus):
         candidates = by_method_part(evidence, [c for c in candidates if c.sentence.paper_id == top_paper])
+        candidates = without_background(evidence, candidates)
         cap = settings.single_paper_sentences
     other_floor = best * settings.relative_floor
     for candidate in candidates:
@@ -239,6 +240,26 @@ def by_method_part(evidence: Evidence, candidates: list[ScoredSentence]) -> list
     bonus = method_part_bonus(evidence.sentences[candidates[0].sentence.paper_id], evidence.settings)
     adjusted = [replace(c, score=c.score + bonus.get(c.sentence.position, 0.0)) for c in candidates]
     return sorted(adjusted, key=lambda c: (-c.score, c.sentence.position))
+
+
+def without_background(evidence: Evidence, candidates: list[ScoredSentence]) -> list[ScoredSentence]:
+    """ "What is X?" or "how does X work?" answered by one paper: the sentences before its proposal
+    describe the field and earlier work ("Large vision-language models such as CLIP ...", "recent
+    work CoOp introduced ..."), not X; they stay out unless they use a name the question asks about.
+    On dev this removed 10 background quotes and no must-include string ("which" questions lost
+    some: their answer may be the finding stated before a later "we propose")."""
+    focus = evidence.focus
+    if focus is None or focus.shape not in ("definition", "mechanism") or not candidates:
+        return candidates
+    sentences = evidence.sentences[candidates[0].sentence.paper_id]
+    proposal = next((s.position for s in sentences if PROPOSAL.search(s.text) or defines_name(s.text, focus)), None)
+    if proposal is None:
+        return candidates
+    return [
+        c
+        for c in candidates
+        if c.sentence.position >= proposal or any(mentions(c.sentence.text, name) for name in focus.names)
+    ]
 
 
 def with_how(

@@ -112,7 +112,8 @@ MARKER = re.compile(
 )
 # A clause opening with a reference to what came before ("this ...", "it", "such methods").
 REFERENCE = re.compile(r"^(this|these|those|such|it|its|they|their|them|the above|the latter|the former)\b", re.I)
-NUMBER = re.compile(r"\d")
+# A figure, not a digit inside a name: "2.56%", "1B", "8-bit" count; "L2", "GPT-4", "FLUX.1", "ViT-g/14" do not.
+NUMBER = re.compile(r"(?<![\w\-/.])\d")
 # How a resolved follow-up carries the earlier subject: "what about its memory cost (regarding GaLore)?"
 SUBJECT_MARK = " (regarding "
 

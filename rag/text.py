@@ -53,6 +53,14 @@ class HasVector(Protocol):
     vector: np.ndarray
 
 
+def spoken_list(items: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C": how an answer names several things in a sentence."""
+    items = list(items)
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer

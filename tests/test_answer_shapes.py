@@ -161,3 +161,27 @@ def test_a_leading_context_phrase_keeps_a_finding_question_a_finding_question(fu
     answer = rag.ask(question, settings=full_settings)
     assert _first_title(answer).startswith("FlowTransformer")
     assert "classification head has the most significant impact" in answer.answer
+
+
+def test_a_figure_is_taken_only_from_a_paper_using_every_name_the_question_qualifies_it_with(full_settings):
+    # PRE reports "5.60% in average accuracy on New classes"; its abstract never mentions ImageNet.
+    answer = rag.ask("What accuracy does PRE reach on ImageNet?", settings=full_settings)
+    assert answer.abstained, answer.answer
+    assert "PRE and ImageNet" in answer.answer
+    answered = rag.ask("What accuracy gain does PRE achieve over CoOp?", settings=full_settings)
+    assert not answered.abstained and "5.60%" in answered.answer
+
+
+def test_a_digit_inside_a_name_is_not_the_figure_asked_for(full_settings):
+    # "L2 regularization ... large learning rates" in another paper is not a learning rate.
+    answer = rag.ask("What learning rate does the regularized mask tuning paper use?", settings=full_settings)
+    assert answer.abstained, answer.answer
+
+
+def test_what_is_x_quotes_no_background_from_before_the_paper_introduces_x(full_settings):
+    answer = rag.ask("What is PRE in vision-language prompt learning?", settings=full_settings)
+    assert _first_title(answer).startswith("PRE:")
+    assert "(PRE)" in answer.sentences[0].text
+    # The abstract's opening sentences are about CLIP and CoOp, not PRE.
+    assert not any(s.text.startswith("Large pre-trained vision-language models") for s in answer.sentences)
+    assert not any("recent work Context Optimization" in s.text for s in answer.sentences)

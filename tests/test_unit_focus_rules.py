@@ -452,3 +452,23 @@ def test_a_training_hyperparameter_asked_for_is_a_quantity_but_a_schedule_is_not
     assert question_shape("What is the weight decay of the student model?") == "quantity"
     assert question_shape("What is the learning rate schedule proposed in WSD?") != "quantity"
     assert question_shape("What learning rate schedules have been proposed?") == "list"
+
+
+def test_a_figure_is_a_number_not_a_digit_inside_a_name():
+    from rag.focus import NUMBER
+
+    for figure in ("2.56% of parameters", "a 1B model", "8-bit Adam", "top-1 accuracy of 85%", "lr 3e-4"):
+        assert NUMBER.search(figure), figure
+    for name in ("L2 regularization", "GPT-4 outputs", "FLUX.1 dev", "ViT-g/14 backbone", "the T5 encoder"):
+        assert not NUMBER.search(name), name
+
+
+def test_several_names_are_joined_as_in_a_sentence():
+    from rag.text import spoken_list
+
+    assert [spoken_list(x) for x in ([], ["PRE"], ["PRE", "ImageNet"], ["A", "B", "C"])] == [
+        "",
+        "PRE",
+        "PRE and ImageNet",
+        "A, B and C",
+    ]
