@@ -24,6 +24,7 @@ from rag.focus import (
     VALUE_OF_RUN,
     Focus,
     analyze,
+    asked_noun,
     asked_terms,
     attribute_words,
     is_passage,
@@ -148,6 +149,10 @@ def names_answer(text: str, focus: Focus) -> bool:
     # A name the question does not already use: "DETR" in a DETR question names nothing new.
     asked = focus.question.casefold()
     has_name = any(head(name).casefold() not in asked for name in NAME_IN_TEXT.findall(text))
+    # "Which encoder does X use?" is answered by the sentence naming the encoder ("We use DeBERTa ...
+    # as the encoder"), not by what the paper proposes.
+    if noun := asked_noun(focus.question):
+        return has_name and re.search(rf"\b{re.escape(noun)}", text, re.I) is not None
     # "... a box-to-pixel relative position bias (BoxRPB) term": a named thing of the asked kind.
     return (PROPOSAL.search(text) is not None and (has_name or has_kind)) or (has_name and has_kind)
 

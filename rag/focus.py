@@ -226,6 +226,24 @@ def attribute_words(question: str) -> set[str]:
     return words
 
 
+# "Which encoder does X use?", "Which robot platform was used ...?": the noun before the verb is the
+# kind of thing asked for, when it is none of KINDS.
+ASKED_NOUN = re.compile(
+    r"^\s*(?:which|what)\s+(?:[\w-]+\s+){0,3}?([a-z][a-z-]+?)s?\s+"
+    r"(?:does|do|did|is|are|was|were|has|have|had|can|could|would|will)\b",
+    re.I,
+)
+
+
+def asked_noun(question: str) -> str:
+    """The kind of thing a "which X" question asks for when it is not one of KINDS ("encoder"), or ""."""
+    if which_head(question):
+        return ""
+    match = ASKED_NOUN.match(asked_clause(question))
+    noun = match.group(1).lower() if match else ""
+    return noun if content_terms(noun) else ""
+
+
 def which_head(question: str) -> str:
     """The kind of thing a "which X" question asks for ("mechanism"), or ""."""
     match = WHICH_HEAD.match(asked_clause(question))

@@ -185,3 +185,11 @@ def test_what_is_x_quotes_no_background_from_before_the_paper_introduces_x(full_
     # The abstract's opening sentences are about CLIP and CoOp, not PRE.
     assert not any(s.text.startswith("Large pre-trained vision-language models") for s in answer.sentences)
     assert not any("recent work Context Optimization" in s.text for s in answer.sentences)
+
+
+def test_which_x_quotes_the_sentence_naming_the_x_not_only_the_proposal(full_settings):
+    answer = rag.ask(
+        "Which encoder does the math word problem solver based on linguistic variants use?", settings=full_settings
+    )
+    assert _first_title(answer).startswith("Math Word Problem Solving")
+    assert any("DeBERTa" in s.text and "encoder" in s.text for s in answer.sentences), answer.answer

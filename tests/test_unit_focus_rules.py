@@ -472,3 +472,15 @@ def test_several_names_are_joined_as_in_a_sentence():
         "PRE and ImageNet",
         "A, B and C",
     ]
+
+
+def test_the_kind_asked_for_is_the_noun_before_the_verb_when_it_is_not_a_known_kind():
+    from rag.focus import asked_noun
+
+    assert asked_noun("Which encoder does the MWP solver use?") == "encoder"
+    assert asked_noun("Which robot platform was used for the experiments?") == "platform"
+    assert asked_noun("Which GPUs were used?") == "gpu"
+    # Known kinds keep their own rules; pronouns and questions without a verb after the noun ask for none.
+    assert asked_noun("Which optimizer does X use?") == ""
+    assert asked_noun("Which of these is best?") == ""
+    assert asked_noun("Which paper proposed X?") == ""
