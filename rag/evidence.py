@@ -117,6 +117,8 @@ class Evidence:
     snapshot: IndexSnapshot | None = None
     # Papers whose titles introduce a name the question uses ("GaLore: ..." for "What is GaLore?").
     focus_papers: frozenset[str] = frozenset()
+    # Citable papers whose titles hold most of the question's key words (see titled_papers).
+    titled: frozenset[str] = frozenset()
 
     @property
     def strength(self) -> float:
@@ -324,6 +326,18 @@ def citable_papers(
         for h in retrieval.hits
         if shares[h.paper_id][1] or shares[h.paper_id][0] >= floor or close(h.paper_id)
     ]
+
+
+def titled_papers(hits: list[Hit], focus: Focus, snapshot: IndexSnapshot, settings: AnswerSettings) -> frozenset[str]:
+    """Papers whose title alone holds title_paper_coverage of the question's key words: "Grokking at
+    the Edge of Numerical Stability" is about "What explains grokking?", however its sentences score."""
+    idf, unseen = snapshot.idf
+    terms = set(focus.terms)
+    return frozenset(
+        h.paper_id
+        for h in hits
+        if coverage(terms, content_terms(h.title), idf, unseen) >= settings.title_paper_coverage
+    )
 
 
 YEAR = re.compile(r"\b(19|20)\d\d\b")
@@ -576,4 +590,5 @@ def gather_evidence(
         stating=stating,
         snapshot=snapshot,
         focus_papers=focus_papers,
+        titled=titled_papers(retrieval.hits, focus, snapshot, settings) & frozenset(citable),
     )

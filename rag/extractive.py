@@ -186,6 +186,7 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     # answered by one paper: the best-retrieved one that answers (retrieval ranks papers better
     # than one sentence's score does), quoted at more length rather than beside a weaker paper.
     cap = settings.max_sentences_per_paper
+    open_question = not asks_for_one(evidence.focus)
     if asks_for_one(evidence.focus):
         candidates = by_method_part(evidence, [c for c in candidates if c.sentence.paper_id == top_paper])
         candidates = without_background(evidence, candidates)
@@ -195,9 +196,11 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
         if len(chosen) == settings.max_answer_sentences:
             break
         same = candidate.sentence.paper_id == top_paper
-        if candidate.score < (best * settings.same_paper_floor if same else other_floor):
-            continue
         paper_id = candidate.sentence.paper_id
+        # An open question draws on each paper whose title is its topic, with that paper's best sentence.
+        on_topic = open_question and paper_id in evidence.titled and paper_id not in per_paper
+        if candidate.score < (best * settings.same_paper_floor if same else other_floor) and not on_topic:
+            continue
         if per_paper.get(paper_id, 0) >= cap:
             continue
         if any(float(candidate.sentence.vector @ c.sentence.vector) > settings.redundancy_cosine for c in chosen):

@@ -193,3 +193,10 @@ def test_which_x_quotes_the_sentence_naming_the_x_not_only_the_proposal(full_set
     )
     assert _first_title(answer).startswith("Math Word Problem Solving")
     assert any("DeBERTa" in s.text and "encoder" in s.text for s in answer.sentences), answer.answer
+
+
+def test_an_open_question_draws_on_each_paper_whose_title_is_its_topic(full_settings):
+    answer = rag.ask("What explains grokking?", settings=full_settings)
+    titles = [c.title for c in answer.citations]
+    assert "Grokking at the Edge of Numerical Stability" in titles
+    assert "Grokking as the Transition from Lazy to Rich Training Dynamics" in titles
