@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -75,7 +76,15 @@ NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 
 def mentions(text: str, name: str) -> bool:
     """Whether ``text`` uses ``name`` as a word ("LoRA" in "adapting LoRA", not in "QLoRA"), or its plural ("GUIs")."""
-    return re.search(rf"(?<![\w-]){re.escape(name)}s?(?!\w)(?!-\w)", text, re.I) is not None
+    return _name_pattern(name).search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _name_pattern(name: str) -> re.Pattern:
+    # Text extracted from PDFs breaks names at their inner capitals: "Open- StreetMap" is OpenStreetMap.
+    parts = re.split(r"(?<=[a-z])(?=[A-Z])", name)
+    spelled = r"(?:-\s?|\s)?".join(re.escape(part) for part in parts)
+    return re.compile(rf"(?<![\w-]){spelled}s?(?!\w)(?!-\w)", re.I)
 
 
 def head(name: str) -> str:
@@ -368,7 +377,8 @@ COUNTED = re.compile(r"\bhow many\s+", re.I)
 # Words that end a noun phrase: "how many speakers are ...", "41k utterance pairs from ...".
 PHRASE_END = frozenset(
     "a an the and or but of in on at to for from with by as than that which who per each across into over under "
-    "within while through about during after before since until among between without via "
+    "within while through about during after before since until among between without via along onto "
+    "versus including like toward towards beyond upon "
     "is are was were be been do does did have has had can could will would contain contains".split()
 )
 

@@ -183,6 +183,17 @@ def test_a_measure_word_in_a_name_does_not_make_a_quantity_question():
 def test_a_preposition_ends_the_counted_noun_phrase():
     text = "We collect nearly 70k speaker similarity scores through a listening test."
     assert counts(text, "score") and not counts(text, "speaker")
+    # "along" and "onto" end a noun phrase as "with" does.
+    assert counts("using only 5% of the bimodal data (142K images along with their captions)", "imag")
+
+
+def test_a_name_broken_at_an_inner_capital_by_pdf_extraction_is_still_the_name():
+    from rag.evidence import mentions
+
+    for text in ("such as Open- StreetMap (OSM)", "Open-StreetMap tiles", "OpenStreetMap tiles"):
+        assert mentions(text, "OpenStreetMap"), text
+    assert mentions("adapting LoRA to", "LoRA") and not mentions("QLoRA quantizes", "LoRA")
+    assert not mentions("LoRA-based adapters", "LoRA")
 
 
 def test_how_many_is_a_count_whatever_follows_and_3d_counts_nothing():
