@@ -15,7 +15,9 @@ from rag.text import EXPLETIVE_IT
 DANGLING_OPENER = re.compile(
     r"^(?:(?:To address (?:these|this|such)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|Thus"
     r"|Hence|This(?! (?:paper|work|study|article|report|thesis|survey)\b)|These|Those|Such|Its|They|Their"
-    r"|It" + EXPLETIVE_IT + r"|Our (?:methods?|approach(?:es)?|models?)(?!, [^,]{0,80}?\b[A-Z][\w-]*[A-Z0-9]\b)"
+    # "Our approach, dubbed ``follow anything'' (FAn), is ...": an apposition giving the name resolves it.
+    r"|It" + EXPLETIVE_IT + r"|Our (?:methods?|approach(?:es)?|models?)"
+    r"(?!, [^,]{0,80}?(?:\b[A-Z][\w-]*[A-Z0-9]\b|\b(?:dubbed|called|named|termed)\b))"
     r"|Further|Instead|Similarly"
     r"|Finally|Specifically|Building on)\b|Here,)"
 )

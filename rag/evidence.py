@@ -11,7 +11,7 @@ for every answerer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -91,7 +91,9 @@ def head(name: str) -> str:
     """The naming part of a compound: "CLIP" in "CLIP-filtered"; "T-JEPA", "GPT-4" and a size
     variant such as "RTMPose-l" stay whole."""
     first, _, rest = name.partition("-")
-    return first if len(rest) > 2 and rest.islower() and rest.isalpha() and len(first) > 1 else name
+    # "Adapt-infty" is one name: only an acronym-like first part (CLIP, LoRA) is split off.
+    acronym = sum(ch.isupper() for ch in first) >= 2
+    return first if acronym and len(rest) > 2 and rest.islower() and rest.isalpha() else name
 
 
 @dataclass(frozen=True)
@@ -559,6 +561,20 @@ def _paper_names(
     return all(found) if every else any(found)
 
 
+def with_title_names(focus: Focus, snapshot: IndexSnapshot) -> Focus:
+    """The focus with the names that titles introduce and the question uses as written, though
+    they do not look like names ("Adapt-infty: Scalable Lifelong ..." for "How does Adapt-infty
+    ...?"). Only hyphenated ones: a title may introduce a plain phrase ("Batch Normalization: ...")
+    that a question uses as a topic."""
+    introduced = snapshot.introduced_names
+    extra = [
+        word
+        for word in re.findall(r"[A-Za-z][\w$^-]*-[\w$^-]*[A-Za-z0-9]", focus.question)
+        if word[0].isupper() and word.casefold() in introduced and word not in focus.names
+    ]
+    return replace(focus, names=(*focus.names, *extra)) if extra else focus
+
+
 def gather_evidence(
     retriever: HybridRetriever,
     question: str,
@@ -568,7 +584,7 @@ def gather_evidence(
     settings: AnswerSettings,
 ) -> Evidence:
     snapshot = retriever.snapshot
-    focus = analyze(question)
+    focus = with_title_names(analyze(question), snapshot)
     if focus.shape in MANY_PAPER_SHAPES:
         k = max(k, settings.list_k)
     feedback = focus.shape in MANY_PAPER_SHAPES and not is_passage(question)

@@ -34,7 +34,8 @@ LIST = re.compile(
 VALUE_OF_RUN = r"learning rate(?! (schedul|warm|polic|decay))|dropout rate|weight decay"
 QUANTITY = re.compile(
     r"\b(how (much|many|fast|large|big|long|often|small)|by how much|to what (extent|degree)|"
-    r"what (percentage|fraction|proportion|speed-?up|accuracy|score|number|size|rate|reduction|improvement|"
+    r"what (percentage|fraction|proportion|share|portion|speed-?up|accuracy|score|number|size|rate|reduction|"
+    r"improvement|"
     r"throughput|error rate|word error rate|level|compression|perplexity))\b|\b(number of|count|how many)\b|"
     # "What is the context length of ...?", not "What is a weight compander?" (a name, not a measure).
     r"^\s*what\b.*\bthe\s+([\w\-]+\s+){0,2}(size|maximum|minimum|length|weight|duration|" + VALUE_OF_RUN + r")\b|"
@@ -99,7 +100,9 @@ DANGLING = re.compile(
     # "It is noteworthy that ..." is not a reference back; "It outperforms ..." is.
     r"It" + EXPLETIVE_IT + r"|Its|They|Their|"
     # "Our approach, alignMEnt with ... (MEET), improves ...": the apposition names it, so it reads alone.
-    r"Our (methods?|approach(es)?|models?)(?!, [^,]{0,80}?\b[A-Z][\w-]*[A-Z0-9]\b)|Further|Instead|Similarly|"
+    # "Our approach, dubbed ``follow anything'' (FAn), is ...": so does one that gives its name.
+    r"Our (methods?|approach(es)?|models?)(?!, [^,]{0,80}?(\b[A-Z][\w-]*[A-Z0-9]\b|\b(dubbed|called|named|termed)\b))|"
+    r"Further|Instead|Similarly|"
     r"Finally|Specifically|Building on)\b|^Here,"
 )
 # "To address this issue, we propose X": the claim after the connective stands on its own.
@@ -211,7 +214,8 @@ def asked_terms(focus: Focus) -> set[str]:
 # "What size of model ...?", "on what kind of hardware?": words naming the attribute asked for, which
 # the answer states as a value ("1B parameters", "T4 GPUs") rather than by name.
 ATTRIBUTE_ASKED = re.compile(
-    r"\b(?:what|which)\s+(?:(size|scale|number|amount|quantity|magnitude|length|duration)\b|"
+    r"\b(?:what|which)\s+(?:(size|scale|number|amount|quantity|magnitude|length|duration|share|fraction|"
+    r"proportion|percentage|portion)\b|"
     r"(?:kind|type|sort|form)s?\s+of\s+([\w-]+))",
     re.I,
 )

@@ -268,6 +268,29 @@ def test_an_apposition_that_names_our_approach_is_not_a_dangling_opener():
     assert not DANGLING_OPENER.match(named)
     assert standalone_text("Our approach improves the control tokens.") is None
     assert DANGLING_OPENER.match("Our approach improves the control tokens.")
+    dubbed = "Our approach, dubbed ``follow anything'' (FAn), is an open-vocabulary and multimodal model."
+    assert standalone_text(dubbed) == dubbed
+    assert not DANGLING_OPENER.match(dubbed)
+
+
+def test_what_share_asks_for_a_figure_and_share_is_the_attribute_not_a_key_word():
+    from rag.focus import attribute_words, question_shape
+
+    question = "What share of the surveyed publications make their artifacts available for reuse?"
+    assert question_shape(question) == "quantity"
+    assert "share" in attribute_words(question)
+
+
+def test_a_hyphenated_name_a_title_introduces_is_a_name_of_the_question():
+    from types import SimpleNamespace
+
+    from rag.evidence import head, with_title_names
+
+    titles = SimpleNamespace(introduced_names={"adapt-infty": "p1", "batch normalization": "p2"})
+    focus = with_title_names(analyze("How does Adapt-infty prune its data pool?"), titles)
+    assert "Adapt-infty" in focus.names
+    assert head("Adapt-infty") == "Adapt-infty"
+    assert with_title_names(analyze("Why does batch normalization help?"), titles).names == ()
 
 
 def test_method_part_ranks_how_above_background_and_results():
