@@ -189,8 +189,8 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     open_question = not asks_for_one(evidence.focus)
     if asks_for_one(evidence.focus):
         candidates = by_method_part(evidence, [c for c in candidates if c.sentence.paper_id == top_paper])
-        candidates = without_background(evidence, candidates)
         cap = settings.single_paper_sentences
+    candidates = without_background(evidence, candidates)
     other_floor = best * settings.relative_floor
     for candidate in candidates:
         if len(chosen) == settings.max_answer_sentences:
@@ -245,23 +245,34 @@ def by_method_part(evidence: Evidence, candidates: list[ScoredSentence]) -> list
     return sorted(adjusted, key=lambda c: (-c.score, c.sentence.position))
 
 
+# "In this work, we address ...", "Here, we ...": where an abstract turns from the field to its own work.
+OWN_WORK_OPENS = re.compile(r"^(In this (work|paper|study|report)|Here),? we\b")
+
+
+def starts_own_work(text: str, focus: Focus) -> bool:
+    return PROPOSAL.search(text) is not None or OWN_WORK_OPENS.match(text) is not None or defines_name(text, focus)
+
+
 def without_background(evidence: Evidence, candidates: list[ScoredSentence]) -> list[ScoredSentence]:
-    """ "What is X?" or "how does X work?" answered by one paper: the sentences before its proposal
-    describe the field and earlier work ("Large vision-language models such as CLIP ...", "recent
-    work CoOp introduced ..."), not X; they stay out unless they use a name the question asks about.
+    """ "What is X?" or "how does X work?": the sentences of a paper before its proposal describe
+    the field and earlier work ("Large vision-language models such as CLIP ...", "recent work CoOp
+    introduced ..."), not X; they stay out unless they use a name the question asks about.
     On dev this removed 10 background quotes and no must-include string ("which" questions lost
     some: their answer may be the finding stated before a later "we propose")."""
     focus = evidence.focus
     if focus is None or focus.shape not in ("definition", "mechanism") or not candidates:
         return candidates
-    sentences = evidence.sentences[candidates[0].sentence.paper_id]
-    proposal = next((s.position for s in sentences if PROPOSAL.search(s.text) or defines_name(s.text, focus)), None)
-    if proposal is None:
-        return candidates
+    proposals = {}
+    for paper_id in {c.sentence.paper_id for c in candidates}:
+        proposals[paper_id] = next(
+            (s.position for s in evidence.sentences[paper_id] if starts_own_work(s.text, focus)),
+            -1,
+        )
     return [
         c
         for c in candidates
-        if c.sentence.position >= proposal or any(mentions(c.sentence.text, name) for name in focus.names)
+        if c.sentence.position >= proposals[c.sentence.paper_id]
+        or any(mentions(c.sentence.text, name) for name in focus.names)
     ]
 
 
@@ -300,7 +311,9 @@ def with_how(
 RESPONDS = re.compile(
     r"^(To (alleviate|address|tackle|overcome|mitigate|solve|remedy|fix|handle|counter) "
     r"(this|these|it|them|such|the)\b|To this end\b|"
-    r"We (alleviate|address|tackle|overcome|mitigate|solve|remedy|fix|handle) (this|these|it|them)\b)"
+    # "In this work, we address the problem by disentangling ...".
+    r"(In this (work|paper|study), )?[Ww]e (alleviate|address|tackle|overcome|mitigate|solve|remedy|fix|handle) "
+    r"(this|these|it|them|the (problem|issue|challenge|limitation)s?)\b)"
 )
 
 

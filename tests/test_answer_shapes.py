@@ -200,3 +200,15 @@ def test_an_open_question_draws_on_each_paper_whose_title_is_its_topic(full_sett
     titles = [c.title for c in answer.citations]
     assert "Grokking at the Edge of Numerical Stability" in titles
     assert "Grokking as the Transition from Lazy to Rich Training Dynamics" in titles
+
+
+def test_a_how_can_answer_quotes_the_sentence_that_addresses_the_problem_not_only_the_background(full_settings):
+    question = (
+        "How can a vision-language model be pretrained on both image-classification and image-caption data "
+        "without the classification data hurting zero-shot transfer?"
+    )
+    answer = rag.ask(question, settings=full_settings)
+    assert _first_title(answer).startswith("Prefix Conditioning")
+    assert "prefix tokens" in answer.answer
+    # No paper is quoted for its background alone ("CLIP has gained popularity ...").
+    assert not any(s.text.startswith(("Recently,", "Contrastive Language-Image Pretraining")) for s in answer.sentences)
