@@ -105,6 +105,8 @@ DANGLING = re.compile(
     r"Further|Instead|Similarly|"
     r"Finally|Specifically|Building on)\b|^Here,"
 )
+# "Our method", "Our approaches": the paper's own work, named by the paper the quote is shown under.
+OUR_THING = re.compile(r"^Our (methods?|approach(?:es)?|models?)\b")
 # "To address this issue, we propose X": the claim after the connective stands on its own.
 TRIMMABLE = re.compile(r"^[^.;:]{0,160}?, (?=(we|our) )")
 # Discourse markers that only link to the previous sentence: "Specifically, the skipping strategy
@@ -292,6 +294,11 @@ def standalone_text(sentence: str) -> str | None:
     points back ("…we propose X, which ..."), or None when it only makes sense after another."""
     if not DANGLING.match(sentence):
         return sentence
+    # "Our approach allows us to train 1T parameters at 502 petaFLOP/s": quoted under the paper's
+    # name, its subject is that paper's, which the bracket says ("[This paper's approach] allows ...").
+    own = OUR_THING.match(sentence)
+    if own:
+        return f"[This paper's {own.group(1)}]{sentence[own.end() :]}"
     marker = MARKER.match(sentence)
     if marker and not DANGLING.match(rest := sentence[marker.end() :]) and not REFERENCE.match(rest):
         return "…" + rest

@@ -212,3 +212,12 @@ def test_a_how_can_answer_quotes_the_sentence_that_addresses_the_problem_not_onl
     assert "prefix tokens" in answer.answer
     # No paper is quoted for its background alone ("CLIP has gained popularity ...").
     assert not any(s.text.startswith(("Recently,", "Contrastive Language-Image Pretraining")) for s in answer.sentences)
+
+
+def test_our_approach_is_quoted_under_its_paper_with_the_subject_named(full_settings):
+    question = "What aggregate throughput did Megatron-LM reach when training a trillion-parameter model on 3072 GPUs?"
+    answer = rag.ask(question, settings=full_settings)
+    assert "Megatron-LM" in _first_title(answer)
+    assert "502 petaFLOP/s" in answer.answer
+    assert "[This paper's approach]" in answer.answer
+    assert dangling_openers(s.text for s in answer.sentences) == 0

@@ -266,7 +266,11 @@ def test_an_apposition_that_names_our_approach_is_not_a_dangling_opener():
     named = "Our approach, alignMEnt with parameter-Efficient Tuning (MEET), improves the control tokens."
     assert standalone_text(named) == named
     assert not DANGLING_OPENER.match(named)
-    assert standalone_text("Our approach improves the control tokens.") is None
+    # Shown under its paper's name, "Our approach" is that paper's: the bracket says so.
+    assert standalone_text("Our approach improves the control tokens.") == (
+        "[This paper's approach] improves the control tokens."
+    )
+    assert not DANGLING_OPENER.match(standalone_text("Our methods improve it.").lstrip("["))
     assert DANGLING_OPENER.match("Our approach improves the control tokens.")
     dubbed = "Our approach, dubbed ``follow anything'' (FAn), is an open-vocabulary and multimodal model."
     assert standalone_text(dubbed) == dubbed
