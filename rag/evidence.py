@@ -25,6 +25,7 @@ from rag.focus import (
     VALUE_OF_RUN,
     Focus,
     analyze,
+    asked_clause,
     asked_noun,
     asked_terms,
     attribute_words,
@@ -562,17 +563,23 @@ def _paper_names(
 
 
 def with_title_names(focus: Focus, snapshot: IndexSnapshot) -> Focus:
-    """The focus with the names that titles introduce and the question uses as written, though
-    they do not look like names ("Adapt-infty: Scalable Lifelong ..." for "How does Adapt-infty
-    ...?"). Only hyphenated ones: a title may introduce a plain phrase ("Batch Normalization: ...")
-    that a question uses as a topic."""
-    introduced = snapshot.introduced_names
+    """The focus with the one-word names that titles introduce and the question spells as the
+    title does, though they do not look like names: "Adapt-infty" in any question, and a plain
+    capitalised word when the question asks what it is ("Unicron: Economizing Self-Healing LLM
+    Training ..." for "What is Unicron?"). A title introducing a phrase ("Batch Normalization:
+    ...") is left to the topic words."""
+    introduced = snapshot.introduced_as_written
     extra = [
         word
-        for word in re.findall(r"[A-Za-z][\w$^-]*-[\w$^-]*[A-Za-z0-9]", focus.question)
-        if word[0].isupper() and word.casefold() in introduced and word not in focus.names
+        for word in re.findall(r"[A-Za-z][\w$^-]*[A-Za-z0-9]", asked_clause(focus.question))
+        if word[0].isupper()
+        and word in introduced
+        and word not in focus.names
+        # Elsewhere a plain capitalised word named by a title ("Galactic") stays a topic word: as a
+        # name it let "Which GPU model ran Galactic?" be answered by Galactic's other figures.
+        and ("-" in word or focus.shape == "definition")
     ]
-    return replace(focus, names=(*focus.names, *extra)) if extra else focus
+    return replace(focus, names=(*focus.names, *dict.fromkeys(extra))) if extra else focus
 
 
 def gather_evidence(
@@ -595,7 +602,10 @@ def gather_evidence(
     scored = score_sentences(retrieval, sentences, settings, focus, focus_papers)
     strength = scored[0].score if scored else 0.0
     citable = citable_papers(retrieval, sentences, focus, snapshot, settings)
-    answerable = is_answerable(strength, retrieval.unknown_names, settings) and bool(citable)
+    # "What is ScatSimCLR?" is answered by the paper whose title introduces it ("ScatSimCLR:
+    # self-supervised contrastive learning ..."), however weakly its sentences match three words.
+    defined = focus.shape == "definition" and bool(focus_papers & set(citable))
+    answerable = (is_answerable(strength, retrieval.unknown_names, settings) or defined) and bool(citable)
     missing, stating = "", ()
     if answerable:
         missing, stating = fact_gap(scored, focus, citable, snapshot, settings)

@@ -158,6 +158,14 @@ class IndexSnapshot:
         return names
 
     @cached_property
+    def introduced_as_written(self) -> frozenset[str]:
+        """The one-word names titles introduce, spelled as in the title ("Unicron", "Adapt-infty")."""
+        from rag.focus import introduced_name
+
+        names = (introduced_name(node.metadata["title"]) for node in self.nodes)
+        return frozenset(name for name in names if name and " " not in name)
+
+    @cached_property
     def first_nodes(self) -> dict:
         """Paper id -> its first chunk node."""
         first: dict = {}

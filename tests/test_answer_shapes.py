@@ -221,3 +221,14 @@ def test_our_approach_is_quoted_under_its_paper_with_the_subject_named(full_sett
     assert "502 petaFLOP/s" in answer.answer
     assert "[This paper's approach]" in answer.answer
     assert dangling_openers(s.text for s in answer.sentences) == 0
+
+
+def test_what_is_x_for_a_plain_capitalised_name_a_title_introduces(full_settings):
+    # "Unicron" does not look like a name (no inner capital), but "Unicron: ..." introduces it.
+    answer = rag.ask("What is Unicron?", settings=full_settings)
+    assert _first_title(answer).startswith("Unicron:")
+    assert answer.sentences[0].text.startswith("We introduce Unicron, a workload manager")
+    # ScatSimCLR's sentences never use its name: the title defines it, so the answer does not abstain.
+    scat = rag.ask("What is ScatSimCLR?", settings=full_settings)
+    assert not scat.abstained and _first_title(scat).startswith("ScatSimCLR:")
+    assert scat.sentences[0].lead.startswith("ScatSimCLR (self-supervised contrastive learning")

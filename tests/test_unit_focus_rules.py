@@ -290,11 +290,15 @@ def test_a_hyphenated_name_a_title_introduces_is_a_name_of_the_question():
 
     from rag.evidence import head, with_title_names
 
-    titles = SimpleNamespace(introduced_names={"adapt-infty": "p1", "batch normalization": "p2"})
+    titles = SimpleNamespace(introduced_as_written=frozenset({"Adapt-infty", "Galactic"}))
     focus = with_title_names(analyze("How does Adapt-infty prune its data pool?"), titles)
     assert "Adapt-infty" in focus.names
     assert head("Adapt-infty") == "Adapt-infty"
-    assert with_title_names(analyze("Why does batch normalization help?"), titles).names == ()
+    # A plain capitalised word is a name only where the question asks what it is.
+    assert "Galactic" in with_title_names(analyze("What is Galactic?"), titles).names
+    assert (
+        with_title_names(analyze("Which GPU ran Galactic?"), titles).names == analyze("Which GPU ran Galactic?").names
+    )
 
 
 def test_method_part_ranks_how_above_background_and_results():
