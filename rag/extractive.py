@@ -105,8 +105,8 @@ def one_per_paper(evidence: Evidence) -> list[ScoredSentence]:
 def paper_line(evidence: Evidence, candidates: list[ScoredSentence], size: int) -> list[ScoredSentence]:
     """A paper's sentences for its line (``candidates`` are best first). The line opens with what
     the paper does: its proposal ("we propose X"), else a sentence about its own work or using
-    the name it introduces, when that sentence is within same_paper_floor of the paper's best;
-    a comparison line adds the paper's best other sentence."""
+    the name it introduces, when that sentence is within line_does_floor of the paper's best;
+    a comparison line adds the paper's best other sentences (within same_paper_floor)."""
     name = introduced_name(evidence.title(candidates[0].sentence.paper_id))
     floor = candidates[0].score * evidence.settings.same_paper_floor
 
@@ -116,7 +116,9 @@ def paper_line(evidence: Evidence, candidates: list[ScoredSentence], size: int) 
             return 2
         return int(CONTRIBUTION.search(text) is not None or (name != "" and mentions(text, name)))
 
-    line = [max((c for c in candidates if c.score >= floor), key=lambda c: (does(c), c.score))]
+    # The line opens with what the paper does, from a wider range than the quotes that follow it.
+    line_floor = candidates[0].score * evidence.settings.line_does_floor
+    line = [max((c for c in candidates if c.score >= line_floor), key=lambda c: (does(c), c.score))]
     for candidate in candidates:
         if len(line) == size:
             break

@@ -232,3 +232,13 @@ def test_what_is_x_for_a_plain_capitalised_name_a_title_introduces(full_settings
     scat = rag.ask("What is ScatSimCLR?", settings=full_settings)
     assert not scat.abstained and _first_title(scat).startswith("ScatSimCLR:")
     assert scat.sentences[0].lead.startswith("ScatSimCLR (self-supervised contrastive learning")
+
+
+def test_a_list_line_says_what_its_paper_does_rather_than_its_background(full_settings):
+    answer = rag.ask(
+        "What knowledge distillation methods are used to train smaller or better models?", settings=full_settings
+    )
+    assert answer.layout == "list"
+    lines = {s.lead: s.text for s in answer.sentences}
+    assert "MiniPLM" in lines and "we propose MiniPLM" in lines["MiniPLM"], lines
+    assert not any(text.startswith("Knowledge distillation (KD) is widely used") for text in lines.values())

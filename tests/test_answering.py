@@ -39,9 +39,12 @@ def test_every_answer_sentence_is_verbatim_from_the_paper_it_cites(full_settings
             (n,) = sentence.citations
             (source_sentence,) = sentence.evidence
             assert source_sentence in by_n[n].sentences
-            # The quote is the sentence, or its claim without an opening connective ("…we propose X").
-            assert sentence.text == source_sentence or (
-                sentence.text.startswith("…") and source_sentence.endswith(sentence.text[1:])
+            # The quote is the sentence, its claim without an opening connective ("…we propose X"), or
+            # the sentence with its own-work subject named in brackets ("[This paper's approach] ...").
+            assert (
+                sentence.text == source_sentence
+                or (sentence.text.startswith("…") and source_sentence.endswith(sentence.text[1:]))
+                or re.sub(r"^\[This paper's (\w+)\]", r"Our \1", sentence.text) == source_sentence
             )
             assert sentence.text in answer.answer and sentence.lead in answer.answer
 
