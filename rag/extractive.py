@@ -189,7 +189,7 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
     # than one sentence's score does), quoted at more length rather than beside a weaker paper.
     cap = settings.max_sentences_per_paper
     open_question = not asks_for_one(evidence.focus)
-    if asks_for_one(evidence.focus):
+    if not open_question:
         candidates = by_method_part(evidence, [c for c in candidates if c.sentence.paper_id == top_paper])
         cap = settings.single_paper_sentences
     candidates = without_background(evidence, candidates)

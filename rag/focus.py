@@ -35,8 +35,8 @@ VALUE_OF_RUN = r"learning rate(?! (schedul|warm|polic|decay))|dropout rate|weigh
 QUANTITY = re.compile(
     r"\b(how (much|many|fast|large|big|long|often|small)|by how much|to what (extent|degree)|"
     r"what (percentage|fraction|proportion|share|portion|speed-?up|accuracy|score|number|size|rate|reduction|"
-    r"improvement|"
-    r"throughput|error rate|word error rate|level|compression|perplexity))\b|\b(number of|count|how many)\b|"
+    r"improvement|throughput|error rate|word error rate|level|compression|perplexity))\b|"
+    r"\b(number of|count|how many)\b|"
     # "What is the context length of ...?", not "What is a weight compander?" (a name, not a measure).
     r"^\s*what\b.*\bthe\s+([\w\-]+\s+){0,2}(size|maximum|minimum|length|weight|duration|" + VALUE_OF_RUN + r")\b|"
     r"^\s*what\s+([\w\-]+\s+){0,3}(accuracy|throughput|speed-?up|error rate|score|perplexity|percentage|"
@@ -290,8 +290,9 @@ _FILLER = {"what", "which", "how", "does", "do", "is", "are", "the", "a", "an", 
 
 
 def standalone_text(sentence: str) -> str | None:
-    """The sentence as a reader can take it alone: itself, or without an opening connective that
-    points back ("…we propose X, which ..."), or None when it only makes sense after another."""
+    """The sentence as a reader can take it alone: itself, its "Our approach" subject said as
+    "[This paper's approach]", or without an opening connective that points back ("…we propose X,
+    which ..."), or None when it only makes sense after another."""
     if not DANGLING.match(sentence):
         return sentence
     # "Our approach allows us to train 1T parameters at 502 petaFLOP/s": quoted under the paper's
