@@ -555,11 +555,29 @@ def fact_gap(
 def _paper_names(
     snapshot: IndexSnapshot, paper_id: str, focus: Focus, scored: list[ScoredSentence], every: bool = False
 ) -> bool:
-    """Whether the paper's title or sentences use one of the question's names (``every``: all of them)."""
+    """Whether the paper's title or sentences use one of the question's names, or (``every``) each
+    of them at least by its leading word ("ImageNet" for "ImageNet-1k", "LLaMA" for "LLaMA-2"): a
+    variant the paper spells differently must not make an answerable figure look unstated."""
     title = snapshot.first_nodes[paper_id].metadata["title"]
     texts = [title] + [c.sentence.text for c in scored if c.sentence.paper_id == paper_id]
-    found = (any(mentions(text, head(name)) for text in texts) for name in focus.names)
-    return all(found) if every else any(found)
+    if every:
+        return all(any(uses_leading_word(text, name) for text in texts) for name in focus.names)
+    return any(mentions(text, head(name)) for text in texts for name in focus.names)
+
+
+def uses_leading_word(text: str, name: str) -> bool:
+    """Whether ``text`` starts a word with the name's leading letters ("ImageNet" of "ImageNet-1k",
+    "Megatron" of "Megatron-LM"), or uses the name itself when those letters are too short."""
+    if mentions(text, head(name)):
+        return True
+    letters = re.match(r"[A-Za-z]+", name)
+    lead = letters.group(0) if letters else ""
+    if len(lead) < 3:
+        return False
+    # A short lead must be spelled as asked and end there: "PRE" is not the start of "pre-trained";
+    # a longer one may differ in case ("LLaMA-2" and "Llama 2").
+    flags = re.I if len(lead) >= 5 else 0
+    return re.search(rf"(?<![\w-]){re.escape(lead)}(?![a-z])", text, flags) is not None
 
 
 def with_title_names(focus: Focus, snapshot: IndexSnapshot) -> Focus:

@@ -526,3 +526,13 @@ def test_the_kind_asked_for_is_the_noun_before_the_verb_when_it_is_not_a_known_k
     assert asked_noun("Which optimizer does X use?") == ""
     assert asked_noun("Which of these is best?") == ""
     assert asked_noun("Which paper proposed X?") == ""
+
+
+def test_every_name_qualifying_a_figure_may_be_a_variant_spelling_but_not_a_prefix_of_a_word():
+    from rag.evidence import uses_leading_word
+
+    assert uses_leading_word("83.8% top-1 accuracy on ImageNet.", "ImageNet-1k")
+    assert uses_leading_word("improving on Megatron-LM by 1.34x", "Megatron-LM")
+    assert uses_leading_word("fine-tuned Llama 2 7B", "LLaMA-2")
+    assert not uses_leading_word("large pre-trained models", "PRE")
+    assert not uses_leading_word("accuracy on CIFAR-10", "ImageNet-1k")
