@@ -308,19 +308,21 @@ def citable_papers(
     focus: Focus,
     snapshot: IndexSnapshot,
     settings: AnswerSettings,
+    titled: frozenset[str] | None = None,
 ) -> list[str]:
     """Retrieved papers that hold the question's key words (IDF-weighted) or a name it uses; for
     questions answered by several papers, also those holding fewer of the key words whose
-    sentences are close to the question."""
+    sentences are close to the question. ``titled`` is :func:`titled_papers` when already known."""
     idf, unseen = snapshot.idf
     terms = set(focus.terms)
+    # A title holding most of the key words is about them, however much another abstract
+    # that lists them in passing holds ("... machine translation, speech recognition, ...").
+    if titled is None:
+        titled = titled_papers(retrieval.hits, focus, snapshot, settings)
     shares = {}
     for hit in retrieval.hits:
         text = hit.title + " " + " ".join(s.text for s in sentences.get(hit.paper_id, []))
-        # A title holding most of the key words is about them, however much another abstract
-        # that lists them in passing holds ("... machine translation, speech recognition, ...").
-        titled = coverage(terms, content_terms(hit.title), idf, unseen) >= settings.title_paper_coverage
-        named = titled or any(mentions(text, name) for name in focus.names)
+        named = hit.paper_id in titled or any(mentions(text, name) for name in focus.names)
         shares[hit.paper_id] = (coverage(terms, content_terms(text), idf, unseen), named)
     best = max((share for share, _ in shares.values()), default=0.0)
     floor = max(settings.min_paper_coverage, settings.relative_paper_coverage * best)
@@ -619,7 +621,8 @@ def gather_evidence(
     focus_papers |= defining_papers(retrieval.hits, sentences, focus)
     scored = score_sentences(retrieval, sentences, settings, focus, focus_papers)
     strength = scored[0].score if scored else 0.0
-    citable = citable_papers(retrieval, sentences, focus, snapshot, settings)
+    titled = titled_papers(retrieval.hits, focus, snapshot, settings)
+    citable = citable_papers(retrieval, sentences, focus, snapshot, settings, titled)
     # "What is ScatSimCLR?" is answered by the paper whose title introduces it ("ScatSimCLR:
     # self-supervised contrastive learning ..."), however weakly its sentences match three words.
     defined = focus.shape == "definition" and bool(focus_papers & set(citable))
@@ -644,5 +647,5 @@ def gather_evidence(
         stating=stating,
         snapshot=snapshot,
         focus_papers=focus_papers,
-        titled=titled_papers(retrieval.hits, focus, snapshot, settings) & frozenset(citable),
+        titled=titled & frozenset(citable),
     )

@@ -146,24 +146,25 @@ class IndexSnapshot:
         return {normalize_title(n.metadata["title"]): n.metadata["paper_id"] for n in self.nodes}
 
     @cached_property
-    def introduced_names(self) -> dict[str, str]:
-        """Casefolded name a title introduces ("galore" for "GaLore: ...") -> paper id."""
+    def _introduced(self) -> list[tuple[str, str]]:
+        """(name as the title spells it, paper id) for every title that introduces a name."""
         from rag.focus import introduced_name
 
-        names = {}
-        for node in self.nodes:
-            name = introduced_name(node.metadata["title"])
-            if name:
-                names.setdefault(name.casefold(), node.metadata["paper_id"])
+        pairs = ((introduced_name(node.metadata["title"]), node.metadata["paper_id"]) for node in self.nodes)
+        return [(name, paper_id) for name, paper_id in pairs if name]
+
+    @cached_property
+    def introduced_names(self) -> dict[str, str]:
+        """Casefolded name a title introduces ("galore" for "GaLore: ...") -> paper id."""
+        names: dict[str, str] = {}
+        for name, paper_id in self._introduced:
+            names.setdefault(name.casefold(), paper_id)
         return names
 
     @cached_property
     def introduced_as_written(self) -> frozenset[str]:
         """The one-word names titles introduce, spelled as in the title ("Unicron", "Adapt-infty")."""
-        from rag.focus import introduced_name
-
-        names = (introduced_name(node.metadata["title"]) for node in self.nodes)
-        return frozenset(name for name in names if name and " " not in name)
+        return frozenset(name for name, _ in self._introduced if " " not in name)
 
     @cached_property
     def first_nodes(self) -> dict:
