@@ -33,10 +33,10 @@ from rag.focus import (
     which_head,
 )
 from rag.rerank import closest_sentences
-from rag.retrieval import HybridRetriever, Retrieval
+from rag.retrieval import HybridRetriever, Retrieval, introducers_first
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
-from rag.text import content_terms, coverage, sentence_score, spoken_list, stopwords
+from rag.text import content_terms, coverage, sentence_score, spoken_list, stopwords, with_equivalents
 from rag.types import Hit, RetrievalMode
 
 # What a definition says ("we propose X, a ...", "X is a ...") and how a mechanism is told ("by projecting").
@@ -86,6 +86,20 @@ def _name_pattern(name: str) -> re.Pattern:
     parts = re.split(r"(?<=[a-z])(?=[A-Z])", name)
     spelled = r"(?:-\s?|\s)?".join(re.escape(part) for part in parts)
     return re.compile(rf"(?<![\w-]){spelled}s?(?!\w)(?!-\w)", re.I)
+
+
+def mentions_variant(text: str, name: str) -> bool:
+    """Whether ``text`` uses ``name`` as written or in a variant spelling: "ResNet50" for
+    "ResNet-50", "LLaMA 2" for "LLaMA-2", "RoBERTa" in "RoBERTa-Base"; never another version
+    ("GPT-4" is not "GPT-4o")."""
+    return _variant_pattern(name).search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _variant_pattern(name: str) -> re.Pattern:
+    pieces = re.split(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])|(?<=[a-z])(?=[A-Z])", re.sub(r"[-\s]", "", name))
+    spelled = r"[-\s]?".join(re.escape(piece) for piece in pieces if piece)
+    return re.compile(rf"(?<![\w-]){spelled}s?(?!\w)", re.I)
 
 
 def head(name: str) -> str:
@@ -258,23 +272,12 @@ def is_answerable(strength: float, unknown_names: tuple[str, ...], settings: Ans
 
 
 def focus_first(retrieval: Retrieval, snapshot: IndexSnapshot, focus: Focus) -> tuple[Retrieval, frozenset[str]]:
-    """Put the papers whose titles introduce a name of the question first (retrieving them if needed)."""
-    wanted = [snapshot.introduced_names[n.casefold()] for n in focus.names if n.casefold() in snapshot.introduced_names]
+    """Put the papers whose titles introduce a name of the question first (retrieving them if
+    needed); the focus's names include those only titles show as names ("Adapt-infty")."""
+    hits, wanted = introducers_first(retrieval.hits, snapshot, focus.names)
     if not wanted:
         return retrieval, frozenset()
-    by_id = {h.paper_id: h for h in retrieval.hits}
-    first = []
-    for paper_id in dict.fromkeys(wanted):
-        hit = by_id.get(paper_id)
-        if hit is None:
-            node = snapshot.first_nodes[paper_id]
-            meta = node.metadata
-            text = node.get_content().removeprefix(f"{meta['title']}\n\n")
-            hit = Hit.from_metadata(meta, 0.0, text)
-        first.append(hit)
-    rest = [h for h in retrieval.hits if h.paper_id not in set(wanted)]
-    hits = (first + rest)[: max(len(retrieval.hits), len(first))]
-    return Retrieval(retrieval.query, retrieval.query_vector, hits, retrieval.unknown_names), frozenset(wanted)
+    return Retrieval(retrieval.query, retrieval.query_vector, hits, retrieval.unknown_names), wanted
 
 
 def defining_papers(hits: list[Hit], sentences: dict[str, list[StoredSentence]], focus: Focus) -> frozenset[str]:
@@ -434,6 +437,7 @@ def measured_units(question: str) -> set[str]:
 
 # A figure as written: a number, a magnitude ("70k", "1.3B", "12x", "82.5%"), a glued unit ("24GB")
 # or a hyphenated one ("175B-parameter").
+MAGNITUDE_WORD = re.compile(r"^(?:thousand|million|billion|trillion)s?(?:-([A-Za-z-]+))?[.,;:)]*$", re.I)
 FIGURE = re.compile(r"^(\d[\d.,]*)([A-Za-z%×]*)(-[A-Za-z-]+)?$")
 MAGNITUDES = frozenset({"", "k", "m", "b", "t", "bn", "x", "×", "%"})
 
@@ -448,13 +452,20 @@ def counts(text: str, unit: str) -> bool:
         if figure is None:
             continue
         suffix, hyphenated = figure.group(2), figure.group(3)
+        last = i  # the figure's last word
+        spelled = MAGNITUDE_WORD.match(words[i + 1]) if i + 1 < len(words) else None
+        if spelled and not suffix:
+            # "3 billion-parameter model", "1.2 million images": the magnitude is part of the figure.
+            if spelled.group(1) and unit in content_terms(spelled.group(1)):
+                return True
+            last = i + 1
         if hyphenated and unit in content_terms(hyphenated):
             return True  # "175B-parameter"
         if suffix.lower() not in MAGNITUDES:
             if unit in content_terms(suffix):
                 return True  # "24GB", "320ms"
             continue  # "3D", "5th": not a count of the words after it
-        for j in range(i + 1, min(i + 4, len(words))):
+        for j in range(last + 1, min(last + 4, len(words))):
             bare = words[j].strip(".,;:()")
             if unit in content_terms(bare) and (
                 j + 1 == len(words) or bare != words[j] or ends_noun_phrase(words[j + 1])
@@ -491,6 +502,35 @@ def named_kind_pattern(kind: str, question: str = "") -> re.Pattern:
     return re.compile(rf"\A(?=.*\b{stem}\w*)(?=.*{name})", re.I | re.S)
 
 
+# Metrics whose value a question may ask for ("What perplexity does GaLore reach on C4?"), with how a
+# sentence reporting it may name it: a figure beside another measure (GaLore's "65.5% less memory")
+# is not its perplexity. "mAP" is matched as written: "map" is a common word.
+METRICS = (
+    (re.compile(r"\bperplexit", re.I), re.compile(r"\bperplexit", re.I)),
+    (re.compile(r"\bbleu\b", re.I), re.compile(r"\bbleu\b", re.I)),
+    (re.compile(r"\brouge", re.I), re.compile(r"\brouge", re.I)),
+    (re.compile(r"\bf1\b", re.I), re.compile(r"\bf1\b|\bf-score", re.I)),
+    (re.compile(r"\bfid\b", re.I), re.compile(r"\bfid\b|fr[ée]chet", re.I)),
+    (re.compile(r"\b(auc|auroc)\b", re.I), re.compile(r"\b(auc|auroc|area under)", re.I)),
+    (re.compile(r"\bmAP\b"), re.compile(r"\bmAP\b|mean average precision", re.I)),
+    (re.compile(r"\b(wer|word error rate)\b", re.I), re.compile(r"\b(wer|word error)", re.I)),
+    (re.compile(r"\b(psnr|ssim)\b", re.I), re.compile(r"\b(psnr|ssim|db)\b", re.I)),
+    (re.compile(r"\b(iou|miou)\b", re.I), re.compile(r"\b(iou|miou)\b", re.I)),
+    (re.compile(r"\bwin rate\b", re.I), re.compile(r"\bwin(ning)? rate", re.I)),
+    (re.compile(r"\baccuracy\b", re.I), re.compile(r"\baccura|\btop-?[15]\b|\berror", re.I)),
+)
+
+
+def asked_metric(question: str) -> re.Pattern | None:
+    """How a sentence names the metric a quantity question asks the value of, or None."""
+    asked = asked_clause(question)
+    return next((spelled for asks, spelled in METRICS if asks.search(asked)), None)
+
+
+def names_metric(text: str, metric: re.Pattern | None) -> bool:
+    return metric is None or metric.search(text) is not None
+
+
 def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
     """What kind of fact the question asks for: a figure ("how many"), a date, who made something,
     a license, or a named thing of a specific kind ("which optimizer")."""
@@ -524,13 +564,14 @@ def fact_gap(
     # "What learning rate did X use?": a figure is the answer only beside the hyperparameter's name.
     value = re.search(VALUE_OF_RUN, focus.question, re.I)
     value_name = value.group(0).casefold() if value else ""
+    metric = asked_metric(focus.question)
 
     def states(text: str, paper_id: str, needs: re.Pattern) -> bool:
         # The paper's title names its subject ("Atom of Thoughts"); the sentence may use an acronym.
-        words = content_terms(f"{text} {titles[paper_id]}")
+        words = with_equivalents(content_terms(f"{text} {titles[paper_id]}"))
         on_subject = not asked or coverage(asked, words, idf, unseen) >= settings.fact_min_coverage
         counts_it = needs is not NUMBER or not units or any(counts(text, unit) for unit in units)
-        names_value = needs is not NUMBER or value_name in text.casefold()
+        names_value = needs is not NUMBER or (value_name in text.casefold() and names_metric(text, metric))
         return needs.search(text) is not None and on_subject and counts_it and names_value
 
     stating = []

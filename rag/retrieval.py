@@ -192,6 +192,10 @@ class HybridRetriever:
                 vector, hits, self.snapshot, self.settings.feedback_weight, self.settings.feedback_papers
             )
             hits = self._ranked_papers(query, moved, vector, mode, source, k, top_k, min_dense_score, memo)
+        if mode == "hybrid":
+            # "What is GaLore?": the paper titled "GaLore: ..." ahead of Q-GaLore and Natural GaLore,
+            # which use the name more often. Dense and BM25 stay pure baselines.
+            hits, _ = introducers_first(hits, self.snapshot, tuple(name_like_words(query)), source)
         return Retrieval(query, vector, hits, self.snapshot.unknown_names(name_like_words(query)))
 
     def _ranked_papers(
@@ -223,6 +227,31 @@ class HybridRetriever:
             pool = group_by_paper(results, max(k, self.settings.rerank_pool))
             return rerank(pool, query, query_vector, self.snapshot, weights, memo.bonuses)[:k]
         return group_by_paper(results, k)
+
+
+def introducers_first(
+    hits: list[Hit], snapshot: IndexSnapshot, names: tuple[str, ...], source: str | None = None
+) -> tuple[list[Hit], frozenset[str]]:
+    """The hits with the papers whose titles introduce one of ``names`` first, fetched when they were
+    not retrieved (within ``source`` when one is given), and those papers' ids."""
+    introduced = snapshot.introduced_names
+    wanted = [introduced[name.casefold()] for name in names if name.casefold() in introduced]
+    by_id = {hit.paper_id: hit for hit in hits}
+    first = []
+    for paper_id in dict.fromkeys(wanted):
+        hit = by_id.get(paper_id)
+        if hit is None:
+            node = snapshot.first_nodes[paper_id]
+            meta = node.metadata
+            if source and meta.get("source") != source:
+                continue
+            hit = Hit.from_metadata(meta, 0.0, _chunk_body(node.get_content(), meta["title"]))
+        first.append(hit)
+    if not first:
+        return hits, frozenset()
+    ids = {hit.paper_id for hit in first}
+    rest = [hit for hit in hits if hit.paper_id not in ids]
+    return (first + rest)[: max(len(hits), len(first))], frozenset(ids)
 
 
 def group_by_paper(results: list[NodeWithScore], k: int) -> list[Hit]:

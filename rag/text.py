@@ -89,6 +89,25 @@ def title_filler() -> frozenset[str]:
     return frozenset(content_terms(" ".join([TITLE_FILLER_WORDS, *globals_helper.stopwords])))
 
 
+# How a sentence reporting a figure may word the change a question asks about: "How much does it
+# speed up training?" is answered by "a 40% training time ... acceleration".
+CHANGE_WORDS = (
+    "speed speedup accelerate accelerates faster quicker",
+    "reduce reduces lower cuts decrease decreases saves saving fewer less",
+    "improve improves boost gain increase increases better higher",
+)
+
+
+@lru_cache(maxsize=1)
+def _change_groups() -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(content_terms(words)) for words in CHANGE_WORDS)
+
+
+def with_equivalents(terms: set[str]) -> set[str]:
+    """The stems plus every word of the same kind of change ("acceler" brings "speed")."""
+    return terms.union(*(group for group in _change_groups() if group & terms))
+
+
 def topic_terms(topic: str) -> set[str]:
     """The content words of a topic or question, without the words that only make it a question."""
     words = [w for w in re.findall(r"[A-Za-z0-9]+", topic) if w.lower() not in QUESTION_WORDS]

@@ -242,3 +242,35 @@ def test_a_list_line_says_what_its_paper_does_rather_than_its_background(full_se
     lines = {s.lead: s.text for s in answer.sentences}
     assert "MiniPLM" in lines and "we propose MiniPLM" in lines["MiniPLM"], lines
     assert not any(text.startswith("Knowledge distillation (KD) is widely used") for text in lines.values())
+
+
+def test_a_figure_in_words_a_variant_name_and_a_synonym_still_answer(full_settings):
+    # "3 billion-parameter": the magnitude is spelled out.
+    swin = rag.ask("How many parameters does the largest Swin Transformer V2 model have?", settings=full_settings)
+    assert not swin.abstained and "3 billion-parameter" in swin.answer
+    # The abstract says "RoBERTa-Base" and "ResNet50".
+    averaging = rag.ask(
+        "How does latest weight averaging save days of training for ResNet-50 on ImageNet and RoBERTa?",
+        settings=full_settings,
+    )
+    assert not averaging.abstained and "latest checkpoints" in averaging.answer
+    # "speed up" is answered by "acceleration".
+    history = [{"role": "user", "content": "What is PyramidDrop?"}]
+    pyramid = rag.ask("How much does it speed up training of LLaVA-NeXT?", history=history, settings=full_settings)
+    assert not pyramid.abstained and "40%" in pyramid.answer
+
+
+def test_a_figure_of_another_measure_does_not_answer_for_the_metric_asked(full_settings):
+    # GaLore's abstract gives memory savings on LLaMA 7B and C4, never a perplexity.
+    answer = rag.ask("What validation perplexity does GaLore reach when pre-training LLaMA 7B on C4?", settings=full_settings)
+    assert answer.abstained and not answer.citations
+
+
+def test_search_puts_the_paper_whose_title_introduces_the_name_first(full_settings):
+    hits = rag.search("What is GaLore?", k=5, settings=full_settings)
+    assert hits[0].title.startswith("GaLore:")
+    # Within another corpus file, the GaLore paper is not fetched in.
+    other = next(s for s in rag.list_sources(settings=full_settings) if s != hits[0].source)
+    within = rag.search("What is GaLore?", k=5, source=other, settings=full_settings)
+    assert all(hit.source == other for hit in within)
+    assert not any(hit.title.startswith("GaLore:") for hit in within)

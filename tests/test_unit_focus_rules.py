@@ -536,3 +536,40 @@ def test_every_name_qualifying_a_figure_may_be_a_variant_spelling_but_not_a_pref
     assert uses_leading_word("fine-tuned Llama 2 7B", "LLaMA-2")
     assert not uses_leading_word("large pre-trained models", "PRE")
     assert not uses_leading_word("accuracy on CIFAR-10", "ImageNet-1k")
+
+
+def test_a_spelled_out_magnitude_is_part_of_the_figure():
+    assert counts("this paper trained a 3 billion-parameter Swin Transformer V2 model", "paramet")
+    assert counts("a corpus of 1.2 million images from the web", "imag")
+    # The magnitude counts tokens, not parameters.
+    assert not counts("pre-trained on 3 billion tokens", "paramet")
+
+
+def test_a_name_in_a_variant_spelling_is_still_mentioned_but_another_version_is_not():
+    from rag.evidence import mentions_variant
+
+    assert mentions_variant("training a RoBERTa-Base model on WikiText-103", "RoBERTa")
+    assert mentions_variant("when training a ResNet50 on ImageNet", "ResNet-50")
+    assert mentions_variant("fine-tuned Llama 2 7B", "LLaMA-2")
+    assert not mentions_variant("compared with GPT-4 and Claude", "GPT-4o")
+    assert not mentions_variant("compared with GPT-4o", "GPT-4")
+
+
+def test_the_metric_asked_for_must_be_named_beside_the_figure():
+    from rag.evidence import asked_metric, names_metric
+
+    metric = asked_metric("What validation perplexity does GaLore reach when pre-training LLaMA 7B on C4?")
+    assert not names_metric("GaLore reduces memory usage by up to 65.5% in optimizer states", metric)
+    assert names_metric("reaching a validation perplexity of 15.6 on C4", metric)
+    accuracy = asked_metric("What accuracy does the model reach on ImageNet?")
+    assert names_metric("it reaches 84.1% top-1 on ImageNet", accuracy)
+    # "map" is a word; only "mAP" asks for the detection metric.
+    assert asked_metric("How many map tiles were generated?") is None
+
+
+def test_a_change_asked_about_may_be_worded_as_its_synonym():
+    from rag.text import content_terms, with_equivalents
+
+    words = with_equivalents(content_terms("a 40% training time acceleration of LLaVA-NeXT"))
+    assert {"speed", "train"} <= words
+    assert "reduc" not in words
