@@ -164,9 +164,7 @@ def unnamed_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
     abstracts = [evidence.title(p) + " " + " ".join(s.text for s in evidence.sentences[p]) for p in papers]
     # Names the quoted papers do not use anywhere: the quotes are about something else. A name
     # no paper uses is the unknown-name rule's (very strong evidence may still answer).
-    absent = [
-        n for n in unnamed if not any(mentions(text, head(n)) or mentions_variant(text, n) for text in abstracts)
-    ]
+    absent = [n for n in unnamed if not any(mentions(text, head(n)) or mentions_variant(text, n) for text in abstracts)]
     specific = [n for n in absent if 0 < evidence.snapshot.paper_share(n) <= evidence.settings.specific_name_share]
     if len(absent) < len(evidence.focus.names) and not specific:
         return ""

@@ -262,7 +262,9 @@ def test_a_figure_in_words_a_variant_name_and_a_synonym_still_answer(full_settin
 
 def test_a_figure_of_another_measure_does_not_answer_for_the_metric_asked(full_settings):
     # GaLore's abstract gives memory savings on LLaMA 7B and C4, never a perplexity.
-    answer = rag.ask("What validation perplexity does GaLore reach when pre-training LLaMA 7B on C4?", settings=full_settings)
+    answer = rag.ask(
+        "What validation perplexity does GaLore reach when pre-training LLaMA 7B on C4?", settings=full_settings
+    )
     assert answer.abstained and not answer.citations
 
 
