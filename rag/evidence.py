@@ -325,8 +325,13 @@ def citable_papers(
     shares = {}
     for hit in retrieval.hits:
         text = hit.title + " " + " ".join(s.text for s in sentences.get(hit.paper_id, []))
-        named = hit.paper_id in titled or any(mentions(text, name) for name in focus.names)
-        shares[hit.paper_id] = (coverage(terms, content_terms(text), idf, unseen), named)
+        share = coverage(terms, content_terms(text), idf, unseen)
+        # A name makes its papers citable when it is the subject, not context that many papers
+        # share: "How do Zeus and Perseus differ ... GPU training jobs?" is not about every GPU paper.
+        named = hit.paper_id in titled or any(
+            mentions(text, name) and snapshot.paper_share(name) <= settings.common_name_share for name in focus.names
+        )
+        shares[hit.paper_id] = (share, named)
     best = max((share for share, _ in shares.values()), default=0.0)
     floor = max(settings.min_paper_coverage, settings.relative_paper_coverage * best)
     close_floor = max(settings.close_min_coverage, settings.close_paper_coverage * best)

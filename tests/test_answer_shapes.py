@@ -276,3 +276,12 @@ def test_search_puts_the_paper_whose_title_introduces_the_name_first(full_settin
     within = rag.search("What is GaLore?", k=5, source=other, settings=full_settings)
     assert all(hit.source == other for hit in within)
     assert not any(hit.title.startswith("GaLore:") for hit in within)
+
+
+def test_a_common_name_in_the_question_does_not_make_every_paper_using_it_citable(full_settings):
+    # "GPU" is in 7% of the papers: context, not the subject of the comparison.
+    answer = rag.ask(
+        "How do Zeus and Perseus differ in how they reduce the energy consumed by GPU training jobs?",
+        settings=full_settings,
+    )
+    assert sorted(c.title.split(":")[0] for c in answer.citations) == ["Perseus", "Zeus"]
