@@ -280,17 +280,28 @@ def focus_first(retrieval: Retrieval, snapshot: IndexSnapshot, focus: Focus) -> 
     return Retrieval(retrieval.query, retrieval.query_vector, hits, retrieval.unknown_names), wanted
 
 
-def defining_papers(hits: list[Hit], sentences: dict[str, list[StoredSentence]], focus: Focus) -> frozenset[str]:
+def defining_papers(
+    hits: list[Hit],
+    sentences: dict[str, list[StoredSentence]],
+    focus: Focus,
+    snapshot: IndexSnapshot,
+    settings: AnswerSettings,
+) -> frozenset[str]:
     """The retrieved paper whose abstract introduces a name the question asks about, when exactly
     one does: "Our approach, alignMEnt with parameter-Efficient Tuning (MEET), ..." makes its
     paper the one that answers "What is MEET?", ahead of papers that score higher on the topic.
-    A name other retrieved papers use too (CLIP) is not one paper's own."""
+    A name other retrieved papers use too is that paper's own only when it is specific: LARS,
+    which the LAMB paper cites, is the LARS paper's; CLIP, in 5% of papers, is no one paper's."""
     texts = {hit.paper_id: " ".join(s.text for s in sentences.get(hit.paper_id, [])) for hit in hits}
     for name in focus.names:
         users = {pid for pid, text in texts.items() if re.search(rf"(?<![\w-]){re.escape(name)}(?!\w)", text)}
         found = {pid for pid in users if any(introduces(s.text, name) for s in sentences.get(pid, []))}
         if len(found) == 1 and users == found:
             return frozenset(found)
+        # Cited by others too, it is one paper's own only where that paper proposes it under this name.
+        proposing = {pid for pid in found if any(proposes_as(s.text, name) for s in sentences.get(pid, []))}
+        if len(proposing) == 1 and snapshot.paper_share(name) <= settings.specific_name_share:
+            return frozenset(proposing)
     return frozenset()
 
 
@@ -303,6 +314,12 @@ def introduces(text: str, name: str) -> bool:
     proposed = re.search(rf"(?:{PROPOSAL.pattern})[^.;]{{0,60}}?(?<![\w-]){escaped}(?!\w)", text, re.I)
     defined = re.search(rf"\(\s*{escaped}\s*\)", text) is not None
     return proposed is not None or (defined and OWN_WORK.search(text) is not None)
+
+
+def proposes_as(text: str, name: str) -> bool:
+    """ "we propose ... Layer-wise Adaptive Rate Scaling (LARS)": a proposal naming ``name`` in
+    parentheses after what it stands for."""
+    return PROPOSAL.search(text) is not None and re.search(rf"\w\s\(\s*{re.escape(name)}\s*\)", text) is not None
 
 
 def citable_papers(
@@ -443,7 +460,8 @@ def measured_units(question: str) -> set[str]:
 # A figure as written: a number, a magnitude ("70k", "1.3B", "12x", "82.5%"), a glued unit ("24GB")
 # or a hyphenated one ("175B-parameter").
 MAGNITUDE_WORD = re.compile(r"^(?:thousand|million|billion|trillion)s?(?:-([A-Za-z-]+))?[.,;:)]*$", re.I)
-FIGURE = re.compile(r"^(\d[\d.,]*)([A-Za-z%×]*)(-[A-Za-z-]+)?$")
+# Figures given per setting are one figure: "0.4/0.6 BLEU on IWSLT14/WMT14".
+FIGURE = re.compile(r"^(\d[\d.,]*(?:/\d[\d.,]*)*)([A-Za-z%×]*)(-[A-Za-z-]+)?$")
 MAGNITUDES = frozenset({"", "k", "m", "b", "t", "bn", "x", "×", "%"})
 
 
@@ -664,7 +682,14 @@ def gather_evidence(
     retrieval = retriever.retrieve(question, k=k, mode=mode, source=source, feedback=feedback)
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
     sentences = snapshot.sentences_for([h.paper_id for h in retrieval.hits])
-    focus_papers |= defining_papers(retrieval.hits, sentences, focus)
+    defining = defining_papers(retrieval.hits, sentences, focus, snapshot, settings)
+    if defining and not focus_papers:
+        # "What is LARS?": the paper whose abstract introduces LARS answers, ahead of LAMB's, which cites it.
+        hits = [h for h in retrieval.hits if h.paper_id in defining] + [
+            h for h in retrieval.hits if h.paper_id not in defining
+        ]
+        retrieval = Retrieval(retrieval.query, retrieval.query_vector, hits, retrieval.unknown_names)
+    focus_papers |= defining
     scored = score_sentences(retrieval, sentences, settings, focus, focus_papers)
     strength = scored[0].score if scored else 0.0
     titled = titled_papers(retrieval.hits, focus, snapshot, settings)

@@ -94,7 +94,7 @@ def title_filler() -> frozenset[str]:
 CHANGE_WORDS = (
     "speed speedup accelerate accelerates faster quicker",
     "reduce reduces lower cuts decrease decreases saves saving fewer less",
-    "improve improves boost gain increase increases better higher",
+    "improve improves boost gain increase increases better higher outperform outperforms beat beats surpass",
 )
 
 

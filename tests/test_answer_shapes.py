@@ -285,3 +285,18 @@ def test_a_common_name_in_the_question_does_not_make_every_paper_using_it_citabl
         settings=full_settings,
     )
     assert sorted(c.title.split(":")[0] for c in answer.citations) == ["Perseus", "Zeus"]
+
+
+def test_what_is_x_is_answered_by_the_paper_proposing_x_though_others_cite_it(full_settings):
+    # The LAMB paper ranks first and names LARS; the LARS paper proposes it and spells it out.
+    answer = rag.ask("What is LARS in the context of training with very large batches?", settings=full_settings)
+    assert _first_title(answer) == "Large Batch Training of Convolutional Networks"
+    assert "Layer-wise Adaptive Rate Scaling (LARS)" in answer.answer
+
+
+def test_figures_per_setting_answer_a_how_many_points_question(full_settings):
+    answer = rag.ask(
+        "By how many BLEU points does Power Normalization beat layer normalization on IWSLT14 and WMT14?",
+        settings=full_settings,
+    )
+    assert not answer.abstained and "0.4/0.6 BLEU" in answer.answer

@@ -573,3 +573,13 @@ def test_a_change_asked_about_may_be_worded_as_its_synonym():
     words = with_equivalents(content_terms("a 40% training time acceleration of LLaVA-NeXT"))
     assert {"speed", "train"} <= words
     assert "reduc" not in words
+
+
+def test_a_paper_proposes_a_name_when_it_spells_it_out_in_its_proposal():
+    from rag.evidence import proposes_as
+
+    assert proposes_as("we propose a new training algorithm based on Layer-wise Adaptive Rate Scaling (LARS).", "LARS")
+    # Spelled out, but not proposed; and proposed elsewhere in the sentence without the name.
+    assert not proposes_as("Training Generative Adversarial Networks (GAN) on images is costly.", "GAN")
+    assert not proposes_as("We propose a loss; the most prominent algorithm is LARS.", "LARS")
+    assert counts("PN outperforms LN by 0.4/0.6 BLEU on IWSLT14/WMT14", "bleu")
