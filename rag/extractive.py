@@ -320,6 +320,13 @@ RESPONDS = re.compile(
 )
 
 
+# "This is achieved by optimizing ...", "It does so via ...": how the claim just before it is met.
+CONTINUES_HOW = re.compile(
+    r"^(This|It|These|Such \w+)\b[^.;]{0,40}?\b(achieved|accomplished|done|enabled|realized|made possible|"
+    r"implemented|obtained|does so)\s+(by|via|through|using)\b"
+)
+
+
 def with_solution(
     evidence: Evidence, chosen: list[ScoredSentence], candidates: list[ScoredSentence]
 ) -> list[ScoredSentence]:
@@ -335,7 +342,20 @@ def with_solution(
             (c for c in candidates if c.sentence.paper_id == paper_id and c.sentence.position == position + 1), None
         )
         if answer is None or answer in chosen or not RESPONDS.match(answer.sentence.text):
-            continue
+            # "ZeroQ enables quantization without any data. This is achieved by optimizing for a
+            # Distilled Dataset ...": the how, readable only after the sentence before it.
+            answer = next(
+                (
+                    c
+                    for c in evidence.scored
+                    if c.sentence.paper_id == paper_id
+                    and c.sentence.position == position + 1
+                    and CONTINUES_HOW.match(c.sentence.text)
+                ),
+                None,
+            )
+            if answer is None or answer in chosen:
+                continue
         same = [c for c in chosen if c.sentence.paper_id == paper_id and c is not problem]
         if len(chosen) >= evidence.settings.single_paper_sentences and same:
             weakest = min(same, key=lambda c: c.score)
@@ -433,17 +453,7 @@ def extractive_answer(evidence: Evidence) -> Answer:
     ordered = sorted(chosen, key=lambda c: (cited_order.index(c.sentence.paper_id), c.sentence.position))
     titles = {s.paper_id: s.title for s in sources}
     leads = {pid: paper_lead(titles[pid], evidence.focus, listing) for pid in cited_order}
-    answer_sentences = [
-        AnswerSentence(
-            text=standalone_text(c.sentence.text) or c.sentence.text,
-            citations=(number_of[c.sentence.paper_id],),
-            support=1.0,
-            supported=True,
-            evidence=(c.sentence.text,),
-            lead=leads[c.sentence.paper_id],
-        )
-        for c in ordered
-    ]
+    answer_sentences = quoted_sentences(ordered, number_of, leads)
     paragraphs = []
     for paper_id in cited_order:
         n = number_of[paper_id]
@@ -463,6 +473,39 @@ def extractive_answer(evidence: Evidence) -> Answer:
         mode="extractive",
         sentences=answer_sentences,
     )
+
+
+def quoted_sentences(
+    ordered: list[ScoredSentence], number_of: dict[str, int], leads: dict[str, str]
+) -> list[AnswerSentence]:
+    """The answer's sentences, each cited to its paper; a sentence that reads only after the one
+    before it ("This is achieved by ...") is joined to it, with both as its evidence."""
+    quoted: list[AnswerSentence] = []
+    previous: ScoredSentence | None = None
+    for c in ordered:
+        text = c.sentence.text
+        standalone = standalone_text(text)
+        follows = (
+            previous is not None
+            and previous.sentence.paper_id == c.sentence.paper_id
+            and previous.sentence.position + 1 == c.sentence.position
+        )
+        if standalone is None and follows and quoted:
+            joined = quoted[-1]
+            quoted[-1] = replace(joined, text=f"{joined.text} {text}", evidence=(*joined.evidence, text))
+        else:
+            quoted.append(
+                AnswerSentence(
+                    text=standalone or text,
+                    citations=(number_of[c.sentence.paper_id],),
+                    support=1.0,
+                    supported=True,
+                    evidence=(text,),
+                    lead=leads[c.sentence.paper_id],
+                )
+            )
+        previous = c
+    return quoted
 
 
 def paper_lead(title: str, focus: Focus | None, listing: bool) -> str:

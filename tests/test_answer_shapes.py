@@ -300,3 +300,15 @@ def test_figures_per_setting_answer_a_how_many_points_question(full_settings):
         settings=full_settings,
     )
     assert not answer.abstained and "0.4/0.6 BLEU" in answer.answer
+
+
+def test_how_is_quoted_with_the_claim_it_completes(full_settings):
+    # "This is achieved by optimizing for a Distilled Dataset ..." only reads after the sentence before it.
+    answer = rag.ask(
+        "How does ZeroQ calibrate a quantized network without access to any training or validation data?",
+        settings=full_settings,
+    )
+    joined = next(s for s in answer.sentences if "This is achieved by" in s.text)
+    assert joined.text.startswith("ZeroQ enables") and len(joined.evidence) == 2
+    assert "batch normalization" in answer.answer
+    assert dangling_openers(s.text for s in answer.sentences) == 0
