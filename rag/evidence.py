@@ -72,7 +72,16 @@ STATES_FINDING = re.compile(
     re.I,
 )
 OWN_WORK = re.compile(r"\b(we|our)\b", re.I)
-NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
+# A word with a version number: "Claude 3 Opus", "Gemini 1.5", "Llama 2" (not "Table 2").
+VERSIONED = (
+    r"\b(?!(?:Table|Figure|Fig|Section|Appendix|Eq|Equation|Step|Stage|Phase|Level|Type|The|In|On|At|By|For|"
+    r"With|Of|To|From|Over|Under|Only|About|Around|Nearly|Almost|Up|Top|All|Each|Every|Our|Its|Their|Using|"
+    r"After|Before|Within|Across|Than|And|Or|Just|Roughly|Approximately)\b)"
+    r"[A-Z][a-z]+ \d+(?:\.\d+)?(?: (?-i:[A-Z][a-z]+))?(?![\w.%])"
+)
+VERSIONED_NAME = re.compile(VERSIONED)
+# A name: "LoRA", "GPT-4", "YOLOv8", or a versioned one.
+NAME_IN_TEXT = re.compile(r"\b[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b|" + VERSIONED)
 
 
 def mentions(text: str, name: str) -> bool:
@@ -165,6 +174,13 @@ class Evidence:
         return next(h.title for h in self.hits if h.paper_id == paper_id)
 
 
+USED_WHICH = re.compile(
+    r"^\s*which\s+(?:[\w-]+\s+){0,2}?\w+\s+(?:was|were|is|are)\s+(?:\w+ly\s+)?(?:studied|used|tested|evaluated|examined|"
+    r"analy[sz]ed|given|prompted|probed|fine-tuned|deployed)\b",
+    re.I,
+)
+
+
 def names_answer(text: str, focus: Focus) -> bool:
     """A sentence that introduces the answer to "which X": a proposal naming something
     ("we propose the LoRA-LEGO framework") or the asked kind of thing ("... mechanism"), or a
@@ -181,6 +197,10 @@ def names_answer(text: str, focus: Focus) -> bool:
     # as the encoder"), not by what the paper proposes.
     if noun := asked_noun(focus.question):
         return has_name and re.search(rf"\b{re.escape(noun)}", text, re.I) is not None
+    # "Which model was studied ...?" asks for an existing model, which a sentence names, often by its
+    # version ("we give Claude 3 Opus a system prompt"); what the paper proposes does not answer it.
+    if kind == "model" and USED_WHICH.match(asked_clause(focus.question)):
+        return has_name
     # "... a box-to-pixel relative position bias (BoxRPB) term": a named thing of the asked kind.
     return (PROPOSAL.search(text) is not None and (has_name or has_kind)) or (has_name and has_kind)
 

@@ -312,3 +312,13 @@ def test_how_is_quoted_with_the_claim_it_completes(full_settings):
     assert joined.text.startswith("ZeroQ enables") and len(joined.evidence) == 2
     assert "batch normalization" in answer.answer
     assert dangling_openers(s.text for s in answer.sentences) == 0
+
+
+def test_which_model_was_studied_is_answered_by_the_sentence_naming_it(full_settings):
+    # "we give Claude 3 Opus a system prompt": a model named by its version, not by the word "model".
+    answer = rag.ask(
+        "Which model was studied in the alignment-faking experiments, where it complied with harmful queries "
+        "from free-tier users but almost never from paid users?",
+        settings=full_settings,
+    )
+    assert "Claude 3 Opus" in answer.answer

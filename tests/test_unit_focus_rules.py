@@ -583,3 +583,11 @@ def test_a_paper_proposes_a_name_when_it_spells_it_out_in_its_proposal():
     assert not proposes_as("Training Generative Adversarial Networks (GAN) on images is costly.", "GAN")
     assert not proposes_as("We propose a loss; the most prominent algorithm is LARS.", "LARS")
     assert counts("PN outperforms LN by 0.4/0.6 BLEU on IWSLT14/WMT14", "bleu")
+
+
+def test_a_word_with_a_version_number_is_a_name_but_a_sentence_opening_figure_is_not():
+    from rag.evidence import NAME_IN_TEXT
+
+    assert NAME_IN_TEXT.findall("we give Claude 3 Opus a system prompt") == ["Claude 3 Opus"]
+    assert NAME_IN_TEXT.findall("Gemini 1.5 Pro and Llama 2 agree") == ["Gemini 1.5 Pro", "Llama 2"]
+    assert NAME_IN_TEXT.findall("The 8 bits quantization, see Table 2") == []
