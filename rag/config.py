@@ -179,6 +179,10 @@ class AnswerSettings:
     close_paper_coverage: float = 0.5
     close_paper_cosine: float = 0.5
     close_min_coverage: float = 0.2
+    # A list question's example ("such as low-light video, nighttime photos or backlit images"):
+    # a paper holding this share of one example's key words (IDF-weighted) and close_min_coverage
+    # of the question's is on topic. "nighttime photos" is 0.48 for a paper on nighttime images.
+    example_min_coverage: float = 0.45
     # score bonus for sentences of the shape asked (a number for "how much", "we propose"/"by"
     # for "how does", a name for "which"), and for sentences of the paper that introduces a name;
     shape_bonus: float = 0.1

@@ -29,6 +29,7 @@ from rag.focus import (
     asked_noun,
     asked_terms,
     attribute_words,
+    enumerated_examples,
     is_passage,
     which_head,
 )
@@ -360,9 +361,11 @@ def citable_papers(
     if titled is None:
         titled = titled_papers(retrieval.hits, focus, snapshot, settings)
     shares = {}
+    words: dict[str, set[str]] = {}
     for hit in retrieval.hits:
         text = hit.title + " " + " ".join(s.text for s in sentences.get(hit.paper_id, []))
-        share = coverage(terms, content_terms(text), idf, unseen)
+        words[hit.paper_id] = content_terms(text)
+        share = coverage(terms, words[hit.paper_id], idf, unseen)
         # A name makes its papers citable when it is the subject, not context that many papers
         # share: "How do Zeus and Perseus differ ... GPU training jobs?" is not about every GPU paper.
         named = hit.paper_id in titled or any(
@@ -374,6 +377,15 @@ def citable_papers(
     close_floor = max(settings.close_min_coverage, settings.close_paper_coverage * best)
     query = retrieval.query_vector / max(float(np.linalg.norm(retrieval.query_vector)), 1e-12)
 
+    # A paper on one of the examples the question lists is on its topic ("backlit images" for "badly
+    # lit imagery, such as ..."), when it also holds some of the question's other key words.
+    examples = [example for example in map(content_terms, enumerated_examples(focus.question)) if example]
+
+    def on_example(paper_id: str) -> bool:
+        if focus.shape not in MANY_PAPER_SHAPES or shares[paper_id][0] < settings.close_min_coverage:
+            return False
+        return any(coverage(ex, words[paper_id], idf, unseen) >= settings.example_min_coverage for ex in examples)
+
     def close(paper_id: str) -> bool:
         if focus.shape not in MANY_PAPER_SHAPES or shares[paper_id][0] < close_floor:
             return False
@@ -383,7 +395,7 @@ def citable_papers(
     return [
         h.paper_id
         for h in retrieval.hits
-        if shares[h.paper_id][1] or shares[h.paper_id][0] >= floor or close(h.paper_id)
+        if shares[h.paper_id][1] or shares[h.paper_id][0] >= floor or close(h.paper_id) or on_example(h.paper_id)
     ]
 
 

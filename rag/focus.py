@@ -250,6 +250,25 @@ def asked_noun(question: str) -> str:
     return noun if content_terms(noun) else ""
 
 
+# "Which papers deal with badly lit imagery, such as low-light video, nighttime photos or backlit
+# images?": the examples after "such as" are each a topic of their own. A parenthesis ("generative
+# models (GANs, diffusion models or LLMs)") only qualifies a noun of the question: not examples.
+EXAMPLES = re.compile(
+    r"\b(?:such as|e\.g\.,?|for example,?|for instance,?|including)\s+([^?;()]+?)"
+    r"(?=\?|$|\)|,?\s+(?:without|with|where|while|that|which|when|so that|to)\b)",
+    re.I,
+)
+EXAMPLE_SEPARATOR = re.compile(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+", re.I)
+
+
+def enumerated_examples(question: str) -> list[str]:
+    """The examples a question lists for its topic ("low-light video", "nighttime photos", ...)."""
+    examples: list[str] = []
+    for match in EXAMPLES.finditer(question):
+        examples += [part.strip() for part in EXAMPLE_SEPARATOR.split(match.group(1)) if part.strip()]
+    return examples if len(examples) >= 2 else []
+
+
 def which_head(question: str) -> str:
     """The kind of thing a "which X" question asks for ("mechanism"), or ""."""
     match = WHICH_HEAD.match(asked_clause(question))

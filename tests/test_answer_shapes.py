@@ -322,3 +322,14 @@ def test_which_model_was_studied_is_answered_by_the_sentence_naming_it(full_sett
         settings=full_settings,
     )
     assert "Claude 3 Opus" in answer.answer
+
+
+def test_a_list_question_cites_papers_on_each_example_it_gives(full_settings):
+    # "badly lit imagery" is the writer's paraphrase; each example is some paper's own topic.
+    answer = rag.ask(
+        "Which papers deal with badly lit imagery, such as low-light video, nighttime photos or backlit images?",
+        settings=full_settings,
+    )
+    assert answer.layout == "list"
+    cited = {c.title.split(":")[0] for c in answer.citations}
+    assert {"BVI-Lowlight", "RAVE", "Lighting Every Darkness with 3DGS"} <= cited

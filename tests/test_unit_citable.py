@@ -28,17 +28,26 @@ class _Snapshot:
         self.idf = ({w: 1.0 for w in words}, 1.0)
 
 
-def _citable(question: str, close_paper_cosine: float) -> list[str]:
+def _citable(question: str, close_paper_cosine: float, example_min_coverage: float = 1.01) -> list[str]:
     hits = [Hit(pid, title, 1.0, text) for pid, (title, text) in PAPERS.items()]
     sentences = {pid: [StoredSentence(pid, 0, text, bow_vector(text))] for pid, (_, text) in PAPERS.items()}
     retrieval = Retrieval(question, bow_vector(question), hits)
-    settings = AnswerSettings(close_paper_cosine=close_paper_cosine, close_min_coverage=0.2)
+    settings = AnswerSettings(
+        close_paper_cosine=close_paper_cosine, close_min_coverage=0.2, example_min_coverage=example_min_coverage
+    )
     return citable_papers(retrieval, sentences, analyze(question), _Snapshot(), settings)
 
 
 def test_a_list_question_cites_a_paper_on_one_listed_thing_when_its_sentences_are_close():
     assert "long" not in _citable(QUESTION, close_paper_cosine=1.01)
     assert _citable(QUESTION, close_paper_cosine=0.3) == ["camera", "long"]
+
+
+def test_a_list_question_cites_a_paper_on_one_of_its_examples():
+    # "Long Video Generation" holds all of "longer videos", one of the examples after "such as".
+    assert _citable(QUESTION, close_paper_cosine=1.01, example_min_coverage=0.45) == ["camera", "long"]
+    # "Image Restoration" holds none of an example's words.
+    assert "other" not in _citable(QUESTION, close_paper_cosine=1.01, example_min_coverage=0.45)
 
 
 def test_a_question_answered_by_one_paper_keeps_the_key_word_floor():

@@ -591,3 +591,17 @@ def test_a_word_with_a_version_number_is_a_name_but_a_sentence_opening_figure_is
     assert NAME_IN_TEXT.findall("we give Claude 3 Opus a system prompt") == ["Claude 3 Opus"]
     assert NAME_IN_TEXT.findall("Gemini 1.5 Pro and Llama 2 agree") == ["Gemini 1.5 Pro", "Llama 2"]
     assert NAME_IN_TEXT.findall("The 8 bits quantization, see Table 2") == []
+
+
+def test_examples_after_such_as_are_topics_but_a_parenthesis_only_qualifies_a_noun():
+    from rag.focus import enumerated_examples
+
+    question = "Which papers deal with badly lit imagery, such as low-light video, nighttime photos or backlit images?"
+    assert enumerated_examples(question) == ["low-light video", "nighttime photos", "backlit images"]
+    assert enumerated_examples(
+        "Which papers extend video diffusion models, such as longer videos or camera control, without training?"
+    ) == ["longer videos", "camera control"]
+    assert (
+        enumerated_examples("Which papers make generative models (GANs, diffusion models or LLMs) unlearn data?") == []
+    )
+    assert enumerated_examples("Which papers study LoRA, for example its rank?") == []
