@@ -412,6 +412,11 @@ def titled_papers(hits: list[Hit], focus: Focus, snapshot: IndexSnapshot, settin
 
 
 YEAR = re.compile(r"\b(19|20)\d\d\b")
+# A named accelerator: "T4", "A100", "TPU v3", "RTX 4090".
+HARDWARE = re.compile(
+    r"\b([AHLPT]\d{1,3}|V100|TPU\s?v?\d*|RTX\s?\d{4}\w*|GTX\s?\d{3,4}|MI\d{3}\w*|Gaudi\d?|Jetson|Ascend|"
+    r"Titan|Quadro|Tesla|Xeon|EPYC|Apple M\d|[A-Z]\d{4})\b"
+)
 # Kinds of fact a question may ask for, and what a sentence stating one must contain.
 FACT_KINDS = (
     ("figure", None, NUMBER, "the figure asked for"),
@@ -432,6 +437,13 @@ FACT_KINDS = (
         "who made it",
     ),
     ("license", re.compile(r"\blicen[cs]e", re.I), re.compile(r"\blicen[cs]", re.I), "its license"),
+    (
+        # "What GPU model does X run on?": a named accelerator, not a count of GPUs.
+        "hardware",
+        re.compile(r"\b(what|which) (kind of |type of )?(gpus?|accelerators?|hardware|chips?)( model| type)?\b", re.I),
+        HARDWARE,
+        "which hardware",
+    ),
 )
 
 
@@ -611,6 +623,10 @@ def fact_gap(
     # A figure qualified by every name asked ("accuracy of PRE on ImageNet") comes from a paper that
     # uses them all: PRE's "5.60% on New classes" does not answer for ImageNet.
     names_all = {pid for pid in named if _paper_names(snapshot, pid, focus, scored, every=True)}
+    # So does a model size ("for Llama 3 8B"): CCE's figure for "Gemma 2 (2B)" is not one for 8B.
+    sizes = MODEL_SIZE.findall(focus.question)
+    if sizes:
+        names_all = {pid for pid in names_all if all(_paper_uses_size(snapshot, pid, size, scored) for size in sizes)}
     # "What size of model ...?" is answered by "1B parameters": the attribute's own word need not appear.
     asked = asked_terms(focus) - attribute_words(focus.question)
     units = counted_units(focus.question) | measured_units(focus.question)
@@ -641,13 +657,32 @@ def fact_gap(
             None,
         )
         if stated is None:
-            subject = spoken_list(focus.names) or "this"
-            return f"The indexed papers mention {subject}, but none of them states {label}.", ()
-        # A figure or a year is the fact itself; the other patterns ("by Google") only hint at it.
-        if needs is NUMBER or needs is YEAR:
+            subject = spoken_list(focus.names)
+            found = f"The indexed papers mention {subject}" if subject else "The papers found are on this topic"
+            return f"{found}, but none of them states {label}.", ()
+        # A figure, a year or a named accelerator is the fact itself; the other patterns ("by Google") only hint at it.
+        if needs is NUMBER or needs is YEAR or needs is HARDWARE:
             stating.append(stated)
     unique = {(c.sentence.paper_id, c.sentence.position): c for c in stating}
     return "", tuple(unique.values())
+
+
+# A model size as questions and abstracts write it: "8B", "175B", "1.3B", "350M".
+MODEL_SIZE = re.compile(r"(?<![\w.-])(\d+(?:\.\d+)?)\s?([BM])(?![\w-])")
+
+
+def _paper_uses_size(
+    snapshot: IndexSnapshot, paper_id: str, size: tuple[str, str], scored: list[ScoredSentence]
+) -> bool:
+    number, magnitude = size
+    pattern = re.compile(
+        rf"(?<![\w.]){re.escape(number)}\s?{magnitude}(?![a-z])|(?<![\w.]){re.escape(number)}[- ]?"
+        rf"{'billion' if magnitude == 'B' else 'million'}",
+        re.I,
+    )
+    title = snapshot.first_nodes[paper_id].metadata["title"]
+    texts = [title] + [c.sentence.text for c in scored if c.sentence.paper_id == paper_id]
+    return any(pattern.search(text) for text in texts)
 
 
 def _paper_names(

@@ -31,7 +31,7 @@ LIST = re.compile(
 )
 # A training hyperparameter asked for is a value ("What learning rate did X use?"); a learning-rate
 # schedule or warmup is a method.
-VALUE_OF_RUN = r"learning rate(?! (schedul|warm|polic|decay))|dropout rate|weight decay"
+VALUE_OF_RUN = r"learning rate(?! (schedul|warm|polic|decay))|dropout rate|weight decay|batch size"
 QUANTITY = re.compile(
     r"\b(how (much|many|fast|large|big|long|often|small)|by how much|to what (extent|degree)|"
     r"what (percentage|fraction|proportion|share|portion|speed-?up|accuracy|score|number|size|rate|reduction|"

@@ -333,3 +333,23 @@ def test_a_list_question_cites_papers_on_each_example_it_gives(full_settings):
     assert answer.layout == "list"
     cited = {c.title.split(":")[0] for c in answer.citations}
     assert {"BVI-Lowlight", "RAVE", "Lighting Every Darkness with 3DGS"} <= cited
+
+
+def test_a_hyperparameter_hardware_or_model_size_asked_for_must_be_the_one_stated(full_settings):
+    # AGVM's abstract gives a training time, never a batch size.
+    batch = rag.ask(
+        "What batch size does AGVM use to train Faster R-CNN with a ResNet-50 backbone?", settings=full_settings
+    )
+    assert batch.abstained
+    # MegaScale counts its GPUs but never names their model.
+    gpu = rag.ask("What GPU model does MegaScale run on in its 12,288-GPU training?", settings=full_settings)
+    assert gpu.abstained and "hardware" in gpu.answer
+    # CCE's figure is for Gemma 2 (2B), not for an 8B model.
+    size = rag.ask(
+        "How much memory does Cut Cross-Entropy save in the loss computation for Llama 3 8B?", settings=full_settings
+    )
+    assert size.abstained
+    # SWARM names its T4 GPUs.
+    history = [{"role": "user", "content": "How does SWARM parallelism train large models on unreliable devices?"}]
+    swarm = rag.ask("On what kind of hardware did they train it?", history=history, settings=full_settings)
+    assert not swarm.abstained and "T4" in swarm.answer
