@@ -509,6 +509,10 @@ FIGURE = re.compile(r"^(\d[\d.,]*(?:/\d[\d.,]*)*)([A-Za-z%×]*)(-[A-Za-z-]+)?$")
 MAGNITUDES = frozenset({"", "k", "m", "b", "t", "bn", "x", "×", "%"})
 
 
+# The most words a figure's noun phrase is read for its head noun.
+COUNTED_PHRASE_WORDS = 10
+
+
 def counts(text: str, unit: str) -> bool:
     """Whether a figure in ``text`` counts ``unit`` (stemmed): "1,251 speakers from ..." or a
     "175B-parameter model", but not "70k speaker similarity scores", where the figure counts
@@ -532,12 +536,16 @@ def counts(text: str, unit: str) -> bool:
             if unit in content_terms(suffix):
                 return True  # "24GB", "320ms"
             continue  # "3D", "5th": not a count of the words after it
-        for j in range(last + 1, min(last + 4, len(words))):
+        # The unit heads the figure's noun phrase, however many modifiers come between: "8.5K high
+        # quality linguistically diverse grade school math word problems".
+        for j in range(last + 1, min(last + 1 + COUNTED_PHRASE_WORDS, len(words))):
             bare = words[j].strip(".,;:()")
             if unit in content_terms(bare) and (
                 j + 1 == len(words) or bare != words[j] or ends_noun_phrase(words[j + 1])
             ):
                 return True
+            if bare != words[j] or bare.lower() in PHRASE_END or not bare.replace("-", "").isalnum():
+                break
     return False
 
 
@@ -573,7 +581,7 @@ def named_kind_pattern(kind: str, question: str = "") -> re.Pattern:
 # sentence reporting it may name it: a figure beside another measure (GaLore's "65.5% less memory")
 # is not its perplexity. "mAP" is matched as written: "map" is a common word.
 METRICS = (
-    (re.compile(r"\bperplexit", re.I), re.compile(r"\bperplexit", re.I)),
+    (re.compile(r"\bperplexit", re.I), re.compile(r"\bperplexit|\bppl\b", re.I)),
     (re.compile(r"\bbleu\b", re.I), re.compile(r"\bbleu\b", re.I)),
     (re.compile(r"\brouge", re.I), re.compile(r"\brouge", re.I)),
     (re.compile(r"\bf1\b", re.I), re.compile(r"\bf1\b|\bf-score", re.I)),
@@ -601,7 +609,11 @@ def names_metric(text: str, metric: re.Pattern | None) -> bool:
 def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
     """What kind of fact the question asks for: a figure ("how many"), a date, who made something,
     a license, or a named thing of a specific kind ("which optimizer")."""
-    facts = [(needs, label) for _, asks, needs, label in FACT_KINDS if asks is not None and asks.search(focus.question)]
+    facts = [
+        (needs, label)
+        for _, asks, needs, label in FACT_KINDS
+        if asks is not None and asks.search(asked_clause(focus.question))
+    ]
     if focus.shape == "quantity":
         facts.insert(0, (NUMBER, "the figure asked for"))
     kind = which_head(focus.question)

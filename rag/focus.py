@@ -144,7 +144,8 @@ ATTAINS = re.compile(r"^\s*what\s+\S+(\s+\S+){0,3}\s+(does|do|did)\s+.*\b(reach|
 # "In transformer-based intrusion detection, which design choice ...?": a leading phrase that sets the
 # context; the question proper, whose first words give its shape, follows the comma.
 LEADING_CONTEXT = re.compile(
-    r"^\s*(in|for|on|within|among|across|according to|during|after|with|using|beyond)\b[^,?]{3,120},\s*"
+    r"^\s*(in|for|on|within|among|across|according to|during|after|with|using|beyond|when|if|once|while|given)\b"
+    r"[^,?]{3,120},\s*"
     r"(?=(which|what|how|who|when|where|why|is|are|was|were|does|do|did|can|could|has|have)\b)",
     re.I,
 )
@@ -167,7 +168,9 @@ def question_shape(question: str) -> Shape:
         return "compare"
     if LIST.search(question):
         return "list"
-    if QUANTITY.search(question):
+    # "Which batch-norm variant ... without increasing the number of weight updates?" asks for a
+    # thing; only "how many", a counted "which" and an attained value above make "which" a quantity.
+    if QUANTITY.search(question) and not re.match(r"\s*which\b", question, re.I):
         return "quantity"
     if DEFINITION.search(question) or (DEFINE_NAMED.search(question) and name_like_words(question)):
         return "definition"
@@ -270,9 +273,33 @@ def enumerated_examples(question: str) -> list[str]:
 
 
 def which_head(question: str) -> str:
-    """The kind of thing a "which X" question asks for ("mechanism"), or ""."""
-    match = WHICH_HEAD.match(asked_clause(question))
-    return match.group(1).lower() if match else ""
+    """The kind of thing a "which X" question asks for ("mechanism"), or "". In "Which dataset
+    condensation trick adds ...?" "dataset" only modifies the head: the kind is "trick"."""
+    clause = asked_clause(question)
+    match = WHICH_HEAD.match(clause)
+    if match is None:
+        return ""
+    kinds = list(re.finditer(rf"\b({KINDS})s?\b", clause[match.start(1) :], re.I))
+    for kind in kinds[:3]:
+        following = clause[match.start(1) + kind.end() :].split()[:1]
+        if not following or _ends_head(following[0]):
+            return kind.group(1).lower()
+    return match.group(1).lower()
+
+
+def _ends_head(word: str) -> bool:
+    """The word after a noun that is not another noun of its phrase: a verb ("adds", "was"),
+    a preposition or punctuation."""
+    bare = word.strip(".,;:?()").lower()
+    if bare != word.lower() or not bare.isalpha():
+        return True
+    return bare in _PHRASE_BREAKS or bare.endswith(("ed", "ing")) or (bare.endswith("s") and not bare.endswith("ss"))
+
+
+_PHRASE_BREAKS = frozenset(
+    "a an the and or of in on at to for from with by as than that which who is are was were be been do does did "
+    "has have had can could will would should may might".split()
+)
 
 
 def short_name(title: str) -> str:

@@ -605,3 +605,23 @@ def test_examples_after_such_as_are_topics_but_a_parenthesis_only_qualifies_a_no
         enumerated_examples("Which papers make generative models (GANs, diffusion models or LLMs) unlearn data?") == []
     )
     assert enumerated_examples("Which papers study LoRA, for example its rank?") == []
+
+
+def test_the_head_noun_after_which_is_the_kind_and_a_leading_when_clause_is_context():
+    from rag.focus import asked_clause, question_shape
+
+    assert which_head("Which dataset condensation trick adds horizontal flipping?") == "trick"
+    assert which_head("Which dataset contains 5 billion pairs?") == "dataset"
+    assert which_head("Which optimizer trained GPT-3?") == "optimizer"
+    # "the number of weight updates" is context: a "which" question asks for a thing.
+    assert question_shape("Which batch-norm variant avoids increasing the number of weight updates?") == "which"
+    assert question_shape("Which base LLM does X fine-tune, and how many parameters does it have?") == "which"
+    assert asked_clause("When the data distribution changes, does concatenating features help?") == (
+        "does concatenating features help?"
+    )
+
+
+def test_the_counted_unit_heads_its_noun_phrase_after_any_modifiers():
+    assert counts("a dataset of 8.5K high quality linguistically diverse grade school math word problems.", "problem")
+    assert counts("(675 vs. 6,250 A100 GPU days)", "day")
+    assert not counts("we collect nearly 70k speaker similarity scores", "speaker")
