@@ -195,6 +195,11 @@ class AnswerSettings:
     # a "how much" (or when / who made / what license) question is answered only by a sentence
     # stating that kind of fact and holding this share of its other key words;
     fact_min_coverage: float = 0.35
+    # ... or at least fact_sentence_min_coverage when its whole abstract holds fact_paper_coverage of
+    # them: a long question describes the paper in words its other sentences use. On dev this answered
+    # blind7's AGVM question and changed nothing else (no unanswerable question answered).
+    fact_sentence_min_coverage: float = 0.2
+    fact_paper_coverage: float = 0.6
     # quotes holding less than this share of what the question asks about its subject (IDF-weighted)
     # answer something else. On dev, unanswerable questions scored 0.0, answerable ones >= 0.07;
     # 0.15 also cut answerable test questions, so only "none of it" counts;

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -110,6 +110,15 @@ def _variant_pattern(name: str) -> re.Pattern:
     pieces = re.split(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])|(?<=[a-z])(?=[A-Z])", re.sub(r"[-\s]", "", name))
     spelled = r"[-\s]?".join(re.escape(piece) for piece in pieces if piece)
     return re.compile(rf"(?<![\w-]){spelled}s?(?!\w)", re.I)
+
+
+def spells_acronym(text: str, name: str) -> bool:
+    """Whether ``text`` writes out an all-capitals ``name`` ("stochastic gradient descent" for SGD)."""
+    letters = name.rstrip("s")
+    if not (2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()):
+        return False
+    words = r"[\s-]+".join(rf"{letter}[a-z]*" for letter in letters)
+    return re.search(rf"(?<![\w-]){words}(?![\w-])", text, re.I) is not None
 
 
 def head(name: str) -> str:
@@ -422,7 +431,8 @@ FACT_KINDS = (
     ("figure", None, NUMBER, "the figure asked for"),
     (
         "date",
-        re.compile(r"^\s*when\b|\b(what|which|in which) year\b|\breleased?\b", re.I),
+        # "When was X released?"; not "the dataset released together with ...", which names it.
+        re.compile(r"^\s*when\b|\b(what|which|in which) year\b|\brelease (date|year)\b", re.I),
         YEAR,
         "when",
     ),
@@ -577,6 +587,13 @@ def named_kind_pattern(kind: str, question: str = "") -> re.Pattern:
     return re.compile(rf"\A(?=.*\b{stem}\w*)(?=.*{name})", re.I | re.S)
 
 
+# "What learning rate / batch size did X use?", "What was the weight decay ...?": the hyperparameter's
+# value is asked (not "... under huge batch sizes", which only sets the scene).
+VALUE_ASKED = re.compile(
+    rf"^\s*(?:what|which)\s+(?:(?:is|was|were|are)\s+)?(?:the\s+)?(?:[\w-]+\s+){{0,2}}?({VALUE_OF_RUN})", re.I
+)
+
+
 # Metrics whose value a question may ask for ("What perplexity does GaLore reach on C4?"), with how a
 # sentence reporting it may name it: a figure beside another measure (GaLore's "65.5% less memory")
 # is not its perplexity. "mAP" is matched as written: "map" is a common word.
@@ -645,17 +662,33 @@ def fact_gap(
 
     titles = {pid: snapshot.first_nodes[pid].metadata["title"] for pid in named}
     # "What learning rate did X use?": a figure is the answer only beside the hyperparameter's name.
-    value = re.search(VALUE_OF_RUN, focus.question, re.I)
-    value_name = value.group(0).casefold() if value else ""
+    value = VALUE_ASKED.match(asked_clause(focus.question))
+    value_name = value.group(1).casefold() if value else ""
     metric = asked_metric(focus.question)
+    asks_model_size = MODEL_SIZE_ASKED.search(focus.question) is not None
+
+    @cache
+    def abstract_words(paper_id: str) -> set[str]:
+        texts = [c.sentence.text for c in scored if c.sentence.paper_id == paper_id]
+        return with_equivalents(content_terms(" ".join([titles[paper_id], *texts])))
 
     def states(text: str, paper_id: str, needs: re.Pattern) -> bool:
         # The paper's title names its subject ("Atom of Thoughts"); the sentence may use an acronym.
         words = with_equivalents(content_terms(f"{text} {titles[paper_id]}"))
         on_subject = not asked or coverage(asked, words, idf, unseen) >= settings.fact_min_coverage
+        if not on_subject:
+            # "How long does it take to train a detector with a billion parameters ... when the gradient
+            # variances of backbone, FPN and heads are kept aligned ...?": the figure's sentence ("one
+            # billion parameters in just 3.5 hours") holds a part, the rest of its abstract the rest.
+            share = coverage(asked, words, idf, unseen)
+            on_subject = share >= settings.fact_sentence_min_coverage and (
+                coverage(asked, abstract_words(paper_id), idf, unseen) >= settings.fact_paper_coverage
+            )
         counts_it = needs is not NUMBER or not units or any(counts(text, unit) for unit in units)
+        # "In which model sizes was OpenELM released?": sizes, not "pre-training in only 9 days".
+        sized = needs is not NUMBER or not asks_model_size or bool(MODEL_SIZE.search(text)) or counts(text, "paramet")
         names_value = needs is not NUMBER or (value_name in text.casefold() and names_metric(text, metric))
-        return needs.search(text) is not None and on_subject and counts_it and names_value
+        return needs.search(text) is not None and on_subject and counts_it and names_value and sized
 
     stating = []
     for needs, label in asked_facts(focus):
@@ -679,6 +712,7 @@ def fact_gap(
     return "", tuple(unique.values())
 
 
+MODEL_SIZE_ASKED = re.compile(r"\bmodel (sizes?|scales?)\b|\b(sizes?|scales?) of (the |its |their )?models?\b", re.I)
 # A model size as questions and abstracts write it: "8B", "175B", "1.3B", "350M".
 MODEL_SIZE = re.compile(r"(?<![\w.-])(\d+(?:\.\d+)?)\s?([BM])(?![\w-])")
 

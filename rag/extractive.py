@@ -25,6 +25,7 @@ from rag.evidence import (
     mentions_variant,
     method_part_bonus,
     names_answer,
+    spells_acronym,
 )
 from rag.focus import (
     SINGULAR_HOW,
@@ -153,6 +154,11 @@ def names_not_covered(evidence: Evidence, chosen: list[ScoredSentence]) -> list[
     return [name for name in evidence.focus.names if not any(mentions(text, head(name)) for text in texts)]
 
 
+def written(text: str, name: str) -> bool:
+    """Whether ``text`` uses the name as written, in a variant spelling or spelled out (SGD)."""
+    return mentions(text, head(name)) or mentions_variant(text, name) or spells_acronym(text, name)
+
+
 def unnamed_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
     """What is missing when the quoted papers use none of the names the question asks about, or
     never use a specific one (a name few other papers use, such as H100 or VoxCeleb): the quotes
@@ -164,7 +170,7 @@ def unnamed_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
     abstracts = [evidence.title(p) + " " + " ".join(s.text for s in evidence.sentences[p]) for p in papers]
     # Names the quoted papers do not use anywhere: the quotes are about something else. A name
     # no paper uses is the unknown-name rule's (very strong evidence may still answer).
-    absent = [n for n in unnamed if not any(mentions(text, head(n)) or mentions_variant(text, n) for text in abstracts)]
+    absent = [n for n in unnamed if not any(written(text, n) for text in abstracts)]
     specific = [n for n in absent if 0 < evidence.snapshot.paper_share(n) <= evidence.settings.specific_name_share]
     if len(absent) < len(evidence.focus.names) and not specific:
         return ""

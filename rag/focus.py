@@ -63,7 +63,7 @@ COMPOUND_WHICH = re.compile(
 YES_NO = re.compile(r"^\s*(can|could|has|have|does|do|did|is|are|was|were|would|should)\b", re.I)
 MECHANISM = re.compile(r"^\s*how\s+(does|do|did|is|are|can|could|would)\b|\bmechanism\b|\bhow .* works?\b", re.I)
 WHICH = re.compile(
-    r"^\s*which\b|^\s*what\s+(\w+\s+)?(method|model|approach|technique|paper|work|framework|algorithm|optimizer|"
+    r"^\s*(?:(?:in|on|at|for|from|by|with|of)\s+)?which\b|^\s*what\s+(\w+\s+)?(method|model|approach|technique|paper|work|framework|algorithm|optimizer|"
     r"system|dataset|benchmark|architecture|strategy|term|mechanism|procedure|baseline|loss|objective|component|"
     r"schedule|regularizer|metric|idea|trick)s?\b",
     re.I,
@@ -135,6 +135,10 @@ class Focus:
 
 # "How many images are in the dataset used to compare X with Y?" asks for a count, whatever follows.
 COUNT_FIRST = re.compile(r"^\s*(how (many|much)|by how much)\b", re.I)
+# "In which model sizes was X released?": a measure, asked with "which".
+WHICH_MEASURE = re.compile(
+    r"^\s*(?:(?:in|at|with|of|for)\s+)?which\s+(?:[\w-]+\s+){0,2}?(?:sizes?|scales?|numbers?|amounts?|lengths?)\b", re.I
+)
 # "Which two pre-training datasets were used ...?": a count of named things, not a list of papers.
 COUNTED_WHICH = re.compile(r"^\s*(which|what)\s+(two|three|four|five|six|\d+)\b", re.I)
 # "What COCO-WholeBody AP does RTMPose-l reach ...?": the value a thing attains is a quantity.
@@ -168,6 +172,8 @@ def question_shape(question: str) -> Shape:
         return "compare"
     if LIST.search(question):
         return "list"
+    if WHICH_MEASURE.match(question):
+        return "quantity"
     # "Which batch-norm variant ... without increasing the number of weight updates?" asks for a
     # thing; only "how many", a counted "which" and an attained value above make "which" a quantity.
     if QUANTITY.search(question) and not re.match(r"\s*which\b", question, re.I):

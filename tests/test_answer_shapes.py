@@ -353,3 +353,22 @@ def test_a_hyperparameter_hardware_or_model_size_asked_for_must_be_the_one_state
     history = [{"role": "user", "content": "How does SWARM parallelism train large models on unreliable devices?"}]
     swarm = rag.ask("On what kind of hardware did they train it?", history=history, settings=full_settings)
     assert not swarm.abstained and "T4" in swarm.answer
+
+
+def test_a_long_question_describing_the_paper_is_answered_by_its_figure(full_settings):
+    # The figure's sentence holds part of the description, the rest of the abstract the rest.
+    answer = rag.ask(
+        "How long does it take to train a detector with a billion parameters on COCO when the gradient "
+        "variances of backbone, FPN and heads are kept aligned under huge batch sizes?",
+        settings=full_settings,
+    )
+    assert not answer.abstained and "3.5 hours" in answer.answer
+
+
+def test_an_acronym_the_paper_spells_out_does_not_make_it_abstain(full_settings):
+    answer = rag.ask(
+        "Which batch-norm variant was proposed to narrow the generalization gap of large-batch SGD "
+        "without increasing the number of weight updates?",
+        settings=full_settings,
+    )
+    assert not answer.abstained and "Ghost Batch Normalization" in answer.answer

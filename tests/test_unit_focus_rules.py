@@ -625,3 +625,23 @@ def test_the_counted_unit_heads_its_noun_phrase_after_any_modifiers():
     assert counts("a dataset of 8.5K high quality linguistically diverse grade school math word problems.", "problem")
     assert counts("(675 vs. 6,250 A100 GPU days)", "day")
     assert not counts("we collect nearly 70k speaker similarity scores", "speaker")
+
+
+def test_an_acronym_spelled_out_is_the_acronym():
+    from rag.evidence import spells_acronym
+
+    assert spells_acronym("trained with stochastic gradient descent", "SGD")
+    assert spells_acronym("large language models", "LLMs")
+    assert not spells_acronym("stochastic descent", "SGD")
+    # Mixed-case names are not acronyms to spell out.
+    assert not spells_acronym("low rank adaptation", "LoRA")
+
+
+def test_released_with_names_a_dataset_while_when_and_model_sizes_ask_for_facts():
+    from rag.evidence import MODEL_SIZE_ASKED, asked_facts
+
+    labels = [label for _, label in asked_facts(analyze("How many problems are in the dataset released with X?"))]
+    assert labels == ["the figure asked for"]
+    assert "when" in [label for _, label in asked_facts(analyze("When was LAION-5B released?"))]
+    assert analyze("In which model sizes was Apple's OpenELM released?").shape == "quantity"
+    assert MODEL_SIZE_ASKED.search("In which model sizes was Apple's OpenELM released?")
