@@ -48,7 +48,8 @@ QUANTITY = re.compile(
 )
 DEFINITION = re.compile(
     r"^\s*(what (is|are)\s+(?!the\b)\S+(\s+\S+){0,5}\s*\??\s*$|what does \S+ (do|mean|stand for)|define\b)"
-    r"|^\s*what (is|are) (a |an )?(?-i:[A-Z])",
+    # "What is 'alignment faking' in a large language model?": a quoted term is a name to define.
+    r"|^\s*what (is|are) (a |an |the )?(?-i:[A-Z])|^\s*what (is|are) (a |an |the )?['\"\u201c\u2018]\w",
     re.I,
 )
 # "What is the REX learning rate schedule?": a definition when the question names something.
@@ -63,7 +64,7 @@ COMPOUND_WHICH = re.compile(
 YES_NO = re.compile(r"^\s*(can|could|has|have|does|do|did|is|are|was|were|would|should)\b", re.I)
 MECHANISM = re.compile(r"^\s*how\s+(does|do|did|is|are|can|could|would)\b|\bmechanism\b|\bhow .* works?\b", re.I)
 WHICH = re.compile(
-    r"^\s*(?:(?:in|on|at|for|from|by|with|of)\s+)?which\b|^\s*what\s+(\w+\s+)?(method|model|approach|technique|paper|work|framework|algorithm|optimizer|"
+    r"^\s*(?:(?:in|on|at|for|from|by|with|of)\s+)?which\b|^\s*what\s+([\w-]+\s+){0,3}?(method|model|approach|technique|paper|work|framework|algorithm|optimizer|"
     r"system|dataset|benchmark|architecture|strategy|term|mechanism|procedure|baseline|loss|objective|component|"
     r"schedule|regularizer|metric|idea|trick)s?\b",
     re.I,

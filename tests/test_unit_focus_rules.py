@@ -645,3 +645,12 @@ def test_released_with_names_a_dataset_while_when_and_model_sizes_ask_for_facts(
     assert "when" in [label for _, label in asked_facts(analyze("When was LAION-5B released?"))]
     assert analyze("In which model sizes was Apple's OpenELM released?").shape == "quantity"
     assert MODEL_SIZE_ASKED.search("In which model sizes was Apple's OpenELM released?")
+
+
+def test_a_quoted_term_is_defined_and_a_long_kind_phrase_still_asks_which():
+    from rag.focus import question_shape
+
+    assert question_shape("What is 'alignment faking' in a large language model?") == "definition"
+    assert question_shape("What is the Gazelle dataset?") == "definition"
+    assert question_shape("What training-free video generation framework chains diffusion experts?") == "which"
+    assert question_shape("What training methods improve robustness?") == "list"
