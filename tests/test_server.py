@@ -28,11 +28,26 @@ def test_ask_returns_the_library_answer(client, full_settings):
 
 @pytest.mark.parametrize(
     "payload",
-    [{"question": ""}, {"question": "x" * 20_000}, {"question": "ok", "k": 0}, {"question": "ok", "k": "many"}, {}],
+    [
+        {"question": ""},
+        {"question": "   "},
+        {"question": "x" * 20_000},
+        {"question": "ok", "k": 0},
+        {"question": "ok", "k": "many"},
+        {},
+    ],
 )
 def test_invalid_ask_requests_get_422(client, payload):
     response = client.post("/api/ask", json=payload)
     assert response.status_code == 422
+
+
+def test_a_blank_question_topic_or_query_gets_422_naming_the_field(client):
+    ask = client.post("/api/ask", json={"question": " \t "})
+    assert ask.status_code == 422 and ask.json()["detail"][0]["loc"] == ["body", "question"]
+    summary = client.post("/api/summarize", json={"topic": "  "})
+    assert summary.status_code == 422 and summary.json()["detail"][0]["loc"] == ["body", "topic"]
+    assert client.get("/api/search", params={"q": "  "}).status_code == 422
 
 
 def test_search_and_page(client):

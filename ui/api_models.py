@@ -26,7 +26,16 @@ def valid_text(text: str) -> str:
     return text
 
 
+def not_blank(text: str) -> str:
+    """A question or topic of only spaces is as empty as "" (and gets the same 422)."""
+    if not text.strip():
+        raise ValueError("is blank")
+    return text
+
+
 Text = Annotated[str, AfterValidator(valid_text)]
+# A question, topic or search query: valid Unicode with something besides spaces.
+QueryText = Annotated[str, AfterValidator(valid_text), AfterValidator(not_blank)]
 
 
 class Turn(BaseModel):
@@ -35,7 +44,7 @@ class Turn(BaseModel):
 
 
 class AskRequest(BaseModel):
-    question: Text = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    question: QueryText = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     # Strict: 3.5, "3", true and 1e400 (infinity) are not integers.
     k: StrictInt | None = Field(default=None, ge=AskOptions.K_MIN, le=AskOptions.K_MAX)
     mode: RetrievalMode | None = None
@@ -45,6 +54,6 @@ class AskRequest(BaseModel):
 
 
 class SummarizeRequest(BaseModel):
-    topic: Text = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    topic: QueryText = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     max_papers: StrictInt | None = Field(default=None, ge=1, le=100)
     answer_mode: AnswerMode | None = None

@@ -23,7 +23,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 import rag
 from rag import RagError, RetrievalMode, Settings, load_settings
-from ui.api_models import MAX_QUESTION_CHARS, AskRequest, SummarizeRequest, Text, Turn, valid_text
+from ui.api_models import MAX_QUESTION_CHARS, AskRequest, QueryText, SummarizeRequest, Text, Turn, valid_text
 from ui.errors import add_error_handlers, public_url, unreachable_message, validation_errors
 from ui.limits import (
     BODY_TIMEOUT_S,
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, credentials: tuple[str, str] | 
 
     @app.get("/api/search", dependencies=guards)
     def search(
-        q: Annotated[Text, Query(min_length=1, max_length=MAX_QUESTION_CHARS)],
+        q: Annotated[QueryText, Query(min_length=1, max_length=MAX_QUESTION_CHARS)],
         k: Annotated[int, Query(ge=1, le=100)] = 10,
         mode: RetrievalMode | None = None,
         source: Annotated[Text | None, Query()] = None,
