@@ -34,7 +34,7 @@ from rag.focus import (
     which_head,
 )
 from rag.rerank import closest_sentences
-from rag.retrieval import HybridRetriever, Retrieval, introducers_first
+from rag.retrieval import HybridRetriever, Retrieval, introducers_first, papers_first
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
 from rag.text import content_terms, coverage, sentence_score, spoken_list, stopwords, with_equivalents
@@ -669,8 +669,7 @@ def fact_gap(
 
     @cache
     def abstract_words(paper_id: str) -> set[str]:
-        texts = [c.sentence.text for c in scored if c.sentence.paper_id == paper_id]
-        return with_equivalents(content_terms(" ".join([titles[paper_id], *texts])))
+        return with_equivalents(content_terms(" ".join(_paper_texts(snapshot, paper_id, scored))))
 
     def states(text: str, paper_id: str, needs: re.Pattern) -> bool:
         # The paper's title names its subject ("Atom of Thoughts"); the sentence may use an acronym.
@@ -726,9 +725,13 @@ def _paper_uses_size(
         rf"{'billion' if magnitude == 'B' else 'million'}",
         re.I,
     )
+    return any(pattern.search(text) for text in _paper_texts(snapshot, paper_id, scored))
+
+
+def _paper_texts(snapshot: IndexSnapshot, paper_id: str, scored: list[ScoredSentence]) -> list[str]:
+    """The paper's title and its retrieved sentences."""
     title = snapshot.first_nodes[paper_id].metadata["title"]
-    texts = [title] + [c.sentence.text for c in scored if c.sentence.paper_id == paper_id]
-    return any(pattern.search(text) for text in texts)
+    return [title] + [c.sentence.text for c in scored if c.sentence.paper_id == paper_id]
 
 
 def _paper_names(
@@ -737,8 +740,7 @@ def _paper_names(
     """Whether the paper's title or sentences use one of the question's names, or (``every``) each
     of them at least by its leading word ("ImageNet" for "ImageNet-1k", "LLaMA" for "LLaMA-2"): a
     variant the paper spells differently must not make an answerable figure look unstated."""
-    title = snapshot.first_nodes[paper_id].metadata["title"]
-    texts = [title] + [c.sentence.text for c in scored if c.sentence.paper_id == paper_id]
+    texts = _paper_texts(snapshot, paper_id, scored)
     if every:
         return all(any(uses_leading_word(text, name) for text in texts) for name in focus.names)
     return any(mentions(text, head(name)) for text in texts for name in focus.names)
@@ -798,9 +800,7 @@ def gather_evidence(
     defining = defining_papers(retrieval.hits, sentences, focus, snapshot, settings)
     if defining and not focus_papers:
         # "What is LARS?": the paper whose abstract introduces LARS answers, ahead of LAMB's, which cites it.
-        hits = [h for h in retrieval.hits if h.paper_id in defining] + [
-            h for h in retrieval.hits if h.paper_id not in defining
-        ]
+        hits = papers_first([h for h in retrieval.hits if h.paper_id in defining], retrieval.hits)
         retrieval = Retrieval(retrieval.query, retrieval.query_vector, hits, retrieval.unknown_names)
     focus_papers |= defining
     scored = score_sentences(retrieval, sentences, settings, focus, focus_papers)

@@ -192,11 +192,12 @@ class HybridRetriever:
                 vector, hits, self.snapshot, self.settings.feedback_weight, self.settings.feedback_papers
             )
             hits = self._ranked_papers(query, moved, vector, mode, source, k, top_k, min_dense_score, memo)
+        names = tuple(name_like_words(query))
         if mode == "hybrid":
             # "What is GaLore?": the paper titled "GaLore: ..." ahead of Q-GaLore and Natural GaLore,
             # which use the name more often. Dense and BM25 stay pure baselines.
-            hits, _ = introducers_first(hits, self.snapshot, tuple(name_like_words(query)), source)
-        return Retrieval(query, vector, hits, self.snapshot.unknown_names(name_like_words(query)))
+            hits, _ = introducers_first(hits, self.snapshot, names, source)
+        return Retrieval(query, vector, hits, self.snapshot.unknown_names(list(names)))
 
     def _ranked_papers(
         self,
@@ -247,11 +248,14 @@ def introducers_first(
                 continue
             hit = Hit.from_metadata(meta, 0.0, _chunk_body(node.get_content(), meta["title"]))
         first.append(hit)
-    if not first:
-        return hits, frozenset()
+    return papers_first(first, hits), frozenset(hit.paper_id for hit in first)
+
+
+def papers_first(first: list[Hit], hits: list[Hit]) -> list[Hit]:
+    """``first``, then the other hits in their order; as many as ``hits`` (or ``first``, if more)."""
     ids = {hit.paper_id for hit in first}
     rest = [hit for hit in hits if hit.paper_id not in ids]
-    return (first + rest)[: max(len(hits), len(first))], frozenset(ids)
+    return (first + rest)[: max(len(hits), len(first))]
 
 
 def group_by_paper(results: list[NodeWithScore], k: int) -> list[Hit]:
