@@ -37,7 +37,16 @@ from rag.rerank import closest_sentences
 from rag.retrieval import HybridRetriever, Retrieval, introducers_first, papers_first
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
-from rag.text import content_terms, coverage, sentence_score, spoken_list, stopwords, with_equivalents
+from rag.text import (
+    content_terms,
+    coverage,
+    jargon,
+    sentence_score,
+    spoken_list,
+    stopwords,
+    uses_word,
+    with_equivalents,
+)
 from rag.types import Hit, RetrievalMode
 
 # What a definition says ("we propose X, a ...", "X is a ...") and how a mechanism is told ("by projecting").
@@ -711,6 +720,42 @@ def fact_gap(
     return "", tuple(unique.values())
 
 
+def jargon_holders(
+    focus: Focus,
+    citable: list[str],
+    sentences: dict[str, list[StoredSentence]],
+    snapshot: IndexSnapshot,
+    settings: AnswerSettings,
+) -> tuple[str, list[str]]:
+    """The citable papers that use the question's technical terms, or what is missing when none
+    does: "Which paper adapts 3D Gaussian Splatting to underwater scenes ...?" is not answered by a
+    3DGS paper that never mentions water. A question about one thing is answered by a paper using
+    all of them; a question about many, by papers that together use each."""
+    # A term many papers use (classifier, diffusion, pretrained) is context, as a common name is.
+    words = [
+        w
+        for w in jargon(focus.question, focus.terms, settings.jargon_max_zipf)
+        if snapshot.paper_share(w) <= settings.common_name_share
+    ]
+    if not words:
+        return "", citable
+    uses = {}
+    for pid in citable:
+        text = snapshot.first_nodes[pid].metadata["title"] + " " + " ".join(s.text for s in sentences.get(pid, []))
+        uses[pid] = {w for w in words if uses_word(w, content_terms(text), text)}
+    if focus.shape in MANY_PAPER_SHAPES:
+        absent = [w for w in words if not any(w in used for used in uses.values())]
+        holders = citable
+    else:
+        holders = [pid for pid in citable if uses[pid] == set(words)]
+        best = max(uses.values(), key=len, default=set())
+        absent = [w for w in words if w not in best]
+    if not absent:
+        return "", holders
+    quoted = spoken_list([f'"{w}"' for w in absent])
+    return f"The papers found are on this topic, but none of them mentions {quoted}.", citable
+
+
 MODEL_SIZE_ASKED = re.compile(r"\bmodel (sizes?|scales?)\b|\b(sizes?|scales?) of (the |its |their )?models?\b", re.I)
 # A model size as questions and abstracts write it: "8B", "175B", "1.3B", "350M".
 MODEL_SIZE = re.compile(r"(?<![\w.-])(\d+(?:\.\d+)?)\s?([BM])(?![\w-])")
@@ -813,7 +858,9 @@ def gather_evidence(
     answerable = (is_answerable(strength, retrieval.unknown_names, settings) or defined) and bool(citable)
     missing, stating = "", ()
     if answerable:
-        missing, stating = fact_gap(scored, focus, citable, snapshot, settings)
+        missing, citable = jargon_holders(focus, citable, sentences, snapshot, settings)
+        if not missing:
+            missing, stating = fact_gap(scored, focus, citable, snapshot, settings)
         answerable = not missing
     return Evidence(
         question=question,

@@ -108,6 +108,57 @@ def with_equivalents(terms: set[str]) -> set[str]:
     return terms.union(*(group for group in _change_groups() if group & terms))
 
 
+# Words sharing this many first letters of a stem are one family (spati-o, spati-al).
+FAMILY_PREFIX = 5
+EVERYDAY_PREFIXES = ("re", "over", "under", "un", "non", "mis")
+
+
+@lru_cache(maxsize=8192)
+def general_zipf(word: str) -> float:
+    """How common ``word`` is in general English on wordfreq's Zipf scale (3 = once per million
+    words), taken over its inflections so that "quantizes" is as common as "quantize"."""
+    from wordfreq import zipf_frequency
+
+    lower = word.lower()
+    stem = _stemmer().stemWord(lower)
+    suffixes = ("s", "es", "ed", "d", "ing", "ly")
+    forms = {lower, stem, stem + "e", stem + "ing", stem + "s", *(lower.removesuffix(end) for end in suffixes)}
+    # An everyday prefix on an everyday word is no jargon: "retraining", "oversmooths", "recombine".
+    forms |= {
+        form.removeprefix(prefix) for form in forms for prefix in EVERYDAY_PREFIXES if len(form) - len(prefix) >= 4
+    }
+    return max(zipf_frequency(form, "en") for form in forms if form)
+
+
+def jargon(question: str, terms: frozenset[str] | set[str], max_zipf: float) -> list[str]:
+    """The question's lower-case key words that are rare in general English ("federated",
+    "hypernetwork", "backscatter"): the technical terms a specific question turns on. Names
+    (LoRA, GPT-4) and figures are left to the rules for names and figures."""
+    found: list[str] = []
+    for token in ALPHA_WORD.findall(question):
+        if NAME_LIKE.match(token) or any(c.isdigit() for c in token):
+            continue
+        for word in token.split("-"):
+            lower = word.lower()
+            if len(lower) < 3 or lower in found or _stemmer().stemWord(lower) not in terms:
+                continue
+            if general_zipf(lower) < max_zipf:
+                found.append(lower)
+    return found
+
+
+def uses_word(word: str, terms: set[str] | frozenset[str], text: str) -> bool:
+    """Whether a text uses ``word``: its stem among the text's stems, or written as part of a compound
+    ("oversmoothing" in "over-smoothing")."""
+    stem = _stemmer().stemWord(word.lower())
+    if stem in terms:
+        return True
+    # The same word family ("spatio-temporal" and "spatial-temporal" share "spati"), written whole,
+    # hyphenated or as two words ("speedups" and "speed up").
+    family = stem[: max(FAMILY_PREFIX, len(stem) - 1)]
+    return re.search(r"\b" + r"[\s-]?".join(map(re.escape, family)), text.lower()) is not None
+
+
 def topic_terms(topic: str) -> set[str]:
     """The content words of a topic or question, without the words that only make it a question."""
     words = [w for w in re.findall(r"[A-Za-z0-9]+", topic) if w.lower() not in QUESTION_WORDS]

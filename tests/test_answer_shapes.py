@@ -372,3 +372,26 @@ def test_an_acronym_the_paper_spells_out_does_not_make_it_abstain(full_settings)
         settings=full_settings,
     )
     assert not answer.abstained and "Ghost Batch Normalization" in answer.answer
+
+
+def test_a_technical_term_no_paper_uses_makes_the_answer_abstain(full_settings):
+    # Near-domain: 3D Gaussian Splatting papers are indexed, none is about water.
+    question = (
+        "Which paper adapts 3D Gaussian Splatting to underwater scenes by modeling light attenuation "
+        "and backscatter in the water medium?"
+    )
+    answer = rag.ask(question, settings=full_settings)
+    assert answer.abstained and not answer.citations
+    assert '"attenuation" and "backscatter"' in answer.answer
+
+
+def test_a_technical_term_written_another_way_still_answers(full_settings):
+    # "speedups" is written "speed up" in the abstract that answers.
+    question = (
+        "Which benchmark measures training-algorithm speedups as time-to-result "
+        "on fixed hardware over several workloads?"
+    )
+    answer = rag.ask(question, settings=full_settings)
+    assert not answer.abstained
+    assert _first_title(answer) == "Benchmarking Neural Network Training Algorithms"
+    assert "AlgoPerf" in answer.answer

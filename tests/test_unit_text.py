@@ -10,7 +10,17 @@ import pytest
 from rag.chunking import chunk_texts, count_tokens, split_sentences
 from rag.config import GROUPS, SECRETS, Settings, group_of, load_settings
 from rag.errors import ConfigError
-from rag.text import content_terms, lexical_overlap, name_like_words, stopwords, topic_terms, vocabulary
+from rag.text import (
+    content_terms,
+    general_zipf,
+    jargon,
+    lexical_overlap,
+    name_like_words,
+    stopwords,
+    topic_terms,
+    uses_word,
+    vocabulary,
+)
 from tests.fakes import CORPUS, GALORE, make_paper
 
 # --- rag.text -----------------------------------------------------------------------------
@@ -163,3 +173,29 @@ def test_public_dict_masks_secrets_only_when_set():
     assert public["llm_model"] == "m"
     # Empty secrets are shown as empty, so a reader can tell they are unset.
     assert Settings().public_dict()["llm_api_key"] == ""
+
+
+def test_jargon_is_the_questions_words_rare_in_general_english():
+    question = "Which paper proposes federated fine-tuning of LLMs with LoRA where clients use heterogeneous ranks?"
+    # Names (LoRA, LLMs) are the name rules' business; "clients" and "ranks" are everyday English.
+    assert jargon(question, topic_terms(question), 3.0) == ["federated"]
+    question = "Which paper trains a hypernetwork that writes adapter weights from a task description?"
+    assert jargon(question, topic_terms(question), 3.0) == ["hypernetwork"]
+    # A word the question only uses to ask is not a key term, however rare.
+    assert jargon("Which quantization method is best?", frozenset({"best"}), 3.0) == []
+
+
+def test_an_everyday_prefix_or_suffix_on_an_everyday_word_is_not_jargon():
+    for word in ("retraining", "oversmooths", "recombine", "identically", "quantizes"):
+        assert (general_zipf(word) >= 3.0) == (word != "quantizes"), word
+    assert general_zipf("quantizes") == general_zipf("quantize")
+
+
+def test_uses_word_accepts_the_stem_compounds_and_the_word_family():
+    text = "It splits generation into structure control and spatial-temporal refinement without over-smoothing."
+    terms = content_terms(text)
+    assert uses_word("refines", terms, text)
+    assert uses_word("oversmooth", terms, text)
+    assert uses_word("spatio", terms, text)
+    assert uses_word("speedups", content_terms("to speed up training"), "to speed up training")
+    assert not uses_word("federated", terms, text)
