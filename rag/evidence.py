@@ -130,6 +130,31 @@ def spells_acronym(text: str, name: str) -> bool:
     return re.search(rf"(?<![\w-]){words}(?![\w-])", text, re.I) is not None
 
 
+DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
+
+
+def defined_acronyms(texts: list[str]) -> dict[str, str]:
+    """The acronyms an abstract defines and the words they stand for: "supervised fine-tuning (SFT)"
+    lets "SFT improves the pass@1 by up to 15.92%" answer a question that says "supervised fine-tuning"."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for match in DEFINED_ACRONYM.finditer(text):
+            letters = "".join(c for c in match.group(1) if c.isupper())
+            if len(letters) < 2:
+                continue
+            before = text[: match.start()].split()[-2 * len(letters) :]
+            # "Layer-wise Adaptive Rate Scaling (LARS)" spells it by whole words, "fine-tuning (SFT)" by parts.
+            for words in (before, re.findall(r"[A-Za-z]+", " ".join(before))):
+                spelled = next(
+                    (words[i:] for i in range(len(words)) if "".join(w[0] for w in words[i:]).upper() == letters),
+                    None,
+                )
+                if spelled:
+                    found[match.group(1)] = " ".join(spelled)
+                    break
+    return found
+
+
 def head(name: str) -> str:
     """The naming part of a compound: "CLIP" in "CLIP-filtered"; "T-JEPA", "GPT-4" and a size
     variant such as "RTMPose-l" stay whole."""
@@ -266,9 +291,11 @@ def score_sentences(
     query_terms = content_terms(retrieval.query)
     scored = []
     for rank, hit in enumerate(retrieval.hits):
+        acronyms = defined_acronyms([s.text for s in sentences.get(hit.paper_id, [])])
         for sentence in sentences.get(hit.paper_id, []):
             cosine = float(sentence.vector @ retrieval.query_vector)
-            score = sentence_score(sentence, query_terms, retrieval.query_vector, settings.lexical_weight)
+            spelled = " ".join(words for acronym, words in acronyms.items() if mentions(sentence.text, acronym))
+            score = sentence_score(sentence, query_terms, retrieval.query_vector, settings.lexical_weight, spelled)
             if focus is not None:
                 score += shape_bonus(sentence.text, focus, settings)
                 score += settings.focus_paper_bonus * (hit.paper_id in focus_papers)

@@ -179,10 +179,12 @@ def lexical_overlap(query_terms: set[str], text: str) -> float:
 
 
 def sentence_score(
-    sentence: HasVector, query_terms: set[str], query_vector: np.ndarray, lexical_weight: float
+    sentence: HasVector, query_terms: set[str], query_vector: np.ndarray, lexical_weight: float, spelled: str = ""
 ) -> float:
-    """How well a sentence answers a query: cosine + lexical_weight x share of the query's words it holds."""
-    return float(sentence.vector @ query_vector) + lexical_weight * lexical_overlap(query_terms, sentence.text)
+    """How well a sentence answers a query: cosine + lexical_weight x share of the query's words it
+    holds, ``spelled`` being what its acronyms stand for."""
+    overlap = lexical_overlap(query_terms, f"{sentence.text} {spelled}")
+    return float(sentence.vector @ query_vector) + lexical_weight * overlap
 
 
 def name_like_words(text: str) -> list[str]:

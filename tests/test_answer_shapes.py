@@ -395,3 +395,13 @@ def test_a_technical_term_written_another_way_still_answers(full_settings):
     assert not answer.abstained
     assert _first_title(answer) == "Benchmarking Neural Network Training Algorithms"
     assert "AlgoPerf" in answer.answer
+
+
+def test_a_figure_sentence_using_an_acronym_answers_the_spelled_out_question(full_settings):
+    # The abstract defines "supervised fine-tuning (SFT)" and later reports "SFT improves the pass@1 by up to 15.92%".
+    question = (
+        "By up to how much does supervised fine-tuning improve pass@1 in the framework that trains LLMs to self-debug?"
+    )
+    answer = rag.ask(question, settings=full_settings)
+    assert _first_title(answer) == "Training LLMs to Better Self-Debug and Explain Code"
+    assert "15.92%" in answer.answer

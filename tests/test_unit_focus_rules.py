@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from rag.config import AnswerSettings
-from rag.evidence import Evidence, ScoredSentence, counted_units, counts, names_answer
+from rag.evidence import Evidence, ScoredSentence, counted_units, counts, defined_acronyms, names_answer
 from rag.extractive import asks_for_one, paper_lead, readable, select_sentences
 from rag.focus import analyze, which_head
 from tests.fakes import GALORE, GROKKING, hit_for, sentence_with_vector
@@ -654,3 +654,16 @@ def test_a_quoted_term_is_defined_and_a_long_kind_phrase_still_asks_which():
     assert question_shape("What is the Gazelle dataset?") == "definition"
     assert question_shape("What training-free video generation framework chains diffusion experts?") == "which"
     assert question_shape("What training methods improve robustness?") == "list"
+
+
+def test_an_abstract_defines_acronyms_by_whole_words_or_by_parts():
+    texts = [
+        "We perform supervised fine-tuning (SFT) and reinforcement learning (RL).",
+        "a new algorithm based on Layer-wise Adaptive Rate Scaling (LARS).",
+        "Our 8-bit model (ours) and GaLore (GaLore) are not acronyms.",
+    ]
+    assert defined_acronyms(texts) == {
+        "SFT": "supervised fine tuning",
+        "RL": "reinforcement learning",
+        "LARS": "Layer-wise Adaptive Rate Scaling",
+    }
