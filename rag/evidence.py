@@ -155,6 +155,11 @@ def defined_acronyms(texts: list[str]) -> dict[str, str]:
     return found
 
 
+def uses_name(text: str, name: str) -> bool:
+    """Whether ``text`` uses a name as written ("RANSAC-based") or by its naming part ("RANSAC")."""
+    return mentions(text, head(name)) or mentions(text, name)
+
+
 def head(name: str) -> str:
     """The naming part of a compound: "CLIP" in "CLIP-filtered"; "T-JEPA", "GPT-4" and a size
     variant such as "RTMPose-l" stay whole."""
@@ -707,9 +712,15 @@ def fact_gap(
     def abstract_words(paper_id: str) -> set[str]:
         return with_equivalents(content_terms(" ".join(_paper_texts(snapshot, paper_id, scored))))
 
+    @cache
+    def acronyms(paper_id: str) -> dict[str, str]:
+        return defined_acronyms(_paper_texts(snapshot, paper_id, scored))
+
     def states(text: str, paper_id: str, needs: re.Pattern) -> bool:
-        # The paper's title names its subject ("Atom of Thoughts"); the sentence may use an acronym.
-        words = with_equivalents(content_terms(f"{text} {titles[paper_id]}"))
+        # The paper's title names its subject ("Atom of Thoughts"); the sentence may use an acronym,
+        # named in the title or defined earlier in the abstract ("visual place recognition (VPR)").
+        spelled = " ".join(words for acronym, words in acronyms(paper_id).items() if mentions(text, acronym))
+        words = with_equivalents(content_terms(f"{text} {titles[paper_id]} {spelled}"))
         on_subject = not asked or coverage(asked, words, idf, unseen) >= settings.fact_min_coverage
         if not on_subject:
             # "How long does it take to train a detector with a billion parameters ... when the gradient
@@ -815,13 +826,13 @@ def _paper_names(
     texts = _paper_texts(snapshot, paper_id, scored)
     if every:
         return all(any(uses_leading_word(text, name) for text in texts) for name in focus.names)
-    return any(mentions(text, head(name)) for text in texts for name in focus.names)
+    return any(uses_name(text, name) for text in texts for name in focus.names)
 
 
 def uses_leading_word(text: str, name: str) -> bool:
     """Whether ``text`` starts a word with the name's leading letters ("ImageNet" of "ImageNet-1k",
     "Megatron" of "Megatron-LM"), or uses the name itself when those letters are too short."""
-    if mentions(text, head(name)):
+    if uses_name(text, name):
         return True
     letters = re.match(r"[A-Za-z]+", name)
     lead = letters.group(0) if letters else ""

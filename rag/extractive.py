@@ -20,12 +20,12 @@ from rag.evidence import (
     Evidence,
     ScoredSentence,
     defines_name,
-    head,
     mentions,
     mentions_variant,
     method_part_bonus,
     names_answer,
     spells_acronym,
+    uses_name,
 )
 from rag.focus import (
     SINGULAR_HOW,
@@ -151,12 +151,12 @@ def names_not_covered(evidence: Evidence, chosen: list[ScoredSentence]) -> list[
     if evidence.focus is None:
         return []
     texts = [c.sentence.text for c in chosen] + [evidence.title(c.sentence.paper_id) for c in chosen]
-    return [name for name in evidence.focus.names if not any(mentions(text, head(name)) for text in texts)]
+    return [name for name in evidence.focus.names if not any(uses_name(text, name) for text in texts)]
 
 
 def written(text: str, name: str) -> bool:
     """Whether ``text`` uses the name as written, in a variant spelling or spelled out (SGD)."""
-    return mentions(text, head(name)) or mentions_variant(text, name) or spells_acronym(text, name)
+    return uses_name(text, name) or mentions_variant(text, name) or spells_acronym(text, name)
 
 
 def unnamed_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:

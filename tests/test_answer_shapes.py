@@ -405,3 +405,14 @@ def test_a_figure_sentence_using_an_acronym_answers_the_spelled_out_question(ful
     answer = rag.ask(question, settings=full_settings)
     assert _first_title(answer) == "Training LLMs to Better Self-Debug and Explain Code"
     assert "15.92%" in answer.answer
+
+
+def test_a_figure_beside_a_compound_name_and_an_acronym_answers(full_settings):
+    # The sentence says "two-stage VPR methods with RANSAC-based spatial verification"; the abstract
+    # defines "visual place recognition (VPR)".
+    question = (
+        "What share of the retrieval runtime of two-stage visual place recognition methods with RANSAC-based "
+        "spatial verification does the hybrid global-local adapter approach need?"
+    )
+    answer = rag.ask(question, settings=full_settings)
+    assert not answer.abstained and "3% retrieval runtime" in answer.answer

@@ -4,7 +4,15 @@
 from __future__ import annotations
 
 from rag.config import AnswerSettings
-from rag.evidence import Evidence, ScoredSentence, counted_units, counts, defined_acronyms, names_answer
+from rag.evidence import (
+    Evidence,
+    ScoredSentence,
+    counted_units,
+    counts,
+    defined_acronyms,
+    names_answer,
+    uses_name,
+)
 from rag.extractive import asks_for_one, paper_lead, readable, select_sentences
 from rag.focus import analyze, which_head
 from tests.fakes import GALORE, GROKKING, hit_for, sentence_with_vector
@@ -667,3 +675,10 @@ def test_an_abstract_defines_acronyms_by_whole_words_or_by_parts():
         "RL": "reinforcement learning",
         "LARS": "Layer-wise Adaptive Rate Scaling",
     }
+
+
+def test_a_compound_name_is_used_as_written_or_by_its_head():
+    text = "uses about only 3% retrieval runtime of the two-stage VPR methods with RANSAC-based spatial verification"
+    assert uses_name(text, "RANSAC-based")
+    assert uses_name("a RANSAC step", "RANSAC-based")
+    assert not uses_name("a MAGSAC step", "RANSAC-based")
