@@ -70,6 +70,14 @@ def test_weak_evidence_abstains_without_calling_the_llm(server, llm_settings):
     assert answer.abstained and server.requests == []
 
 
+def test_a_technical_term_no_paper_uses_abstains_without_calling_the_llm(server, llm_settings):
+    # 3D Gaussian Splatting papers are indexed; none mentions the water medium's backscatter.
+    question = "Which paper adapts 3D Gaussian Splatting to underwater scenes by modeling attenuation and backscatter?"
+    answer = rag.ask(question, settings=llm_settings)
+    assert answer.abstained and server.requests == []
+    assert '"backscatter"' in answer.answer
+
+
 def test_server_down_gives_a_clear_note_and_the_extractive_answer(llm_settings):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
