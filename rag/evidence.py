@@ -122,9 +122,12 @@ def _variant_pattern(name: str) -> re.Pattern:
 
 
 def spells_acronym(text: str, name: str) -> bool:
-    """Whether ``text`` writes out an all-capitals ``name`` ("stochastic gradient descent" for SGD)."""
-    letters = name.rstrip("s")
-    if not (2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()):
+    """Whether ``text`` writes out an acronym ``name`` ("stochastic gradient descent" for SGD,
+    "Vision Transformer" for ViT, "Low-Rank Adaptation" for LoRA)."""
+    bare = name.removesuffix("s")
+    letters = "".join(c for c in bare if c.isupper())
+    # At most one small letter between the capitals: ViT and LoRA are acronyms, GaLore is a word.
+    if not (2 <= len(letters) <= 6 and bare.isalpha() and len(bare) - len(letters) <= 1):
         return False
     words = r"[\s-]+".join(rf"{letter}[a-z]*" for letter in letters)
     return re.search(rf"(?<![\w-]){words}(?![\w-])", text, re.I) is not None
@@ -481,7 +484,8 @@ FACT_KINDS = (
         "maker",
         re.compile(
             r"^\s*who\b|\bwhich (company|organi[sz]ation|lab|team|institution|university)\b|"
-            r"\bauthors?\b|\b(developed|created|built|released) by\b",
+            # "Which authors ...?" asks who; "did the authors focus on ...?" does not.
+            r"^\s*(which|what) authors?\b|\b(developed|created|built|released) by\b",
             re.I,
         ),
         re.compile(r"\b(by|from|at) [A-Z][\w&-]+|\b(Google|Meta|OpenAI|Microsoft|DeepMind|Apple|NVIDIA|Anthropic)\b"),
@@ -505,6 +509,8 @@ PHRASE_END = frozenset(
     "within while through about during after before since until among between without via along onto "
     "versus including like toward towards beyond upon "
     "is are was were be been do does did have has had can could will would contain contains".split()
+    # Irregular past participles: "two workshops held by ..." ends the counted phrase at "workshops".
+    + "held made built taken given written drawn done seen found known shown kept brought chosen run".split()
 )
 
 
@@ -598,6 +604,22 @@ def counts(text: str, unit: str) -> bool:
             if bare != words[j] or bare.lower() in PHRASE_END or not bare.replace("-", "").isalnum():
                 break
     return False
+
+
+NUMBER_WORDS = dict(
+    zip(
+        "two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred dozen".split(),
+        (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 20, 30, 40, 50, 100, 12),
+        strict=True,
+    )
+)
+NUMBER_WORD = re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b", re.I)
+
+
+def with_digits(text: str) -> str:
+    """The text with counts written as words in digits ("two workshops" -> "2 workshops"); "one"
+    is left alone ("one of the ...")."""
+    return NUMBER_WORD.sub(lambda m: str(NUMBER_WORDS[m.group(1).lower()]), text)
 
 
 def ends_noun_phrase(next_word: str) -> bool:
@@ -730,6 +752,9 @@ def fact_gap(
             on_subject = share >= settings.fact_sentence_min_coverage and (
                 coverage(asked, abstract_words(paper_id), idf, unseen) >= settings.fact_paper_coverage
             )
+        if needs is NUMBER and units:
+            # "How many workshops?" is answered by "two workshops".
+            text = with_digits(text)
         counts_it = needs is not NUMBER or not units or any(counts(text, unit) for unit in units)
         # "In which model sizes was OpenELM released?": sizes, not "pre-training in only 9 days".
         sized = needs is not NUMBER or not asks_model_size or bool(MODEL_SIZE.search(text)) or counts(text, "paramet")
@@ -825,7 +850,9 @@ def _paper_names(
     variant the paper spells differently must not make an answerable figure look unstated."""
     texts = _paper_texts(snapshot, paper_id, scored)
     if every:
-        return all(any(uses_leading_word(text, name) for text in texts) for name in focus.names)
+        return all(
+            any(uses_leading_word(text, name) or spells_acronym(text, name) for text in texts) for name in focus.names
+        )
     return any(uses_name(text, name) for text in texts for name in focus.names)
 
 

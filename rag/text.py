@@ -108,8 +108,6 @@ def with_equivalents(terms: set[str]) -> set[str]:
     return terms.union(*(group for group in _change_groups() if group & terms))
 
 
-# Words sharing this many first letters of a stem are one family (spati-o, spati-al).
-FAMILY_PREFIX = 5
 EVERYDAY_PREFIXES = ("re", "over", "under", "un", "non", "mis")
 
 
@@ -151,12 +149,23 @@ def uses_word(word: str, terms: set[str] | frozenset[str], text: str) -> bool:
     """Whether a text uses ``word``: its stem among the text's stems, or written as part of a compound
     ("oversmoothing" in "over-smoothing")."""
     stem = _stemmer().stemWord(word.lower())
-    if stem in terms:
+    if stem in terms or word_root(stem) in {word_root(term) for term in terms}:
         return True
-    # The same word family ("spatio-temporal" and "spatial-temporal" share "spati"), written whole,
-    # hyphenated or as two words ("speedups" and "speed up").
-    family = stem[: max(FAMILY_PREFIX, len(stem) - 1)]
-    return re.search(r"\b" + r"[\s-]?".join(map(re.escape, family)), text.lower()) is not None
+    # Written hyphenated or as two words: "over-smoothing", "speed up" for "speedups".
+    return re.search(r"\b" + r"[\s-]?".join(map(re.escape, stem)), text.lower()) is not None
+
+
+# Derivational endings left on a stem: "matcher" and "matching" share "match", "spatio" and
+# "spatial" share "spati". Endings that change the meaning ("-ity": quantity/quantize) are not here.
+DERIVATIONAL_ENDINGS = ("ation", "ition", "ment", "ness", "ize", "ise", "ive", "ion", "ic", "al", "er", "or", "iz", "o")
+
+
+def word_root(stem: str) -> str:
+    """A stem without its derivational ending, when at least four letters remain."""
+    for ending in DERIVATIONAL_ENDINGS:
+        if stem.endswith(ending) and len(stem) - len(ending) >= 4:
+            return stem[: -len(ending)]
+    return stem
 
 
 def topic_terms(topic: str) -> set[str]:

@@ -416,3 +416,11 @@ def test_a_figure_beside_a_compound_name_and_an_acronym_answers(full_settings):
     )
     answer = rag.ask(question, settings=full_settings)
     assert not answer.abstained and "3% retrieval runtime" in answer.answer
+
+
+def test_how_many_is_answered_by_a_count_written_as_a_word(full_settings):
+    question = (
+        "The community review report on fast machine learning in science builds on material from how many workshops?"
+    )
+    answer = rag.ask(question, settings=full_settings)
+    assert not answer.abstained and "two workshops" in answer.answer

@@ -7,11 +7,13 @@ from rag.config import AnswerSettings
 from rag.evidence import (
     Evidence,
     ScoredSentence,
+    asked_facts,
     counted_units,
     counts,
     defined_acronyms,
     names_answer,
     uses_name,
+    with_digits,
 )
 from rag.extractive import asks_for_one, paper_lead, readable, select_sentences
 from rag.focus import analyze, which_head
@@ -641,8 +643,10 @@ def test_an_acronym_spelled_out_is_the_acronym():
     assert spells_acronym("trained with stochastic gradient descent", "SGD")
     assert spells_acronym("large language models", "LLMs")
     assert not spells_acronym("stochastic descent", "SGD")
-    # Mixed-case names are not acronyms to spell out.
-    assert not spells_acronym("low rank adaptation", "LoRA")
+    # One small letter between capitals is still an acronym (LoRA, ViT); GaLore is a word.
+    assert spells_acronym("low rank adaptation", "LoRA")
+    assert spells_acronym("pruning Vision Transformers", "ViT")
+    assert not spells_acronym("Gradient Low-Rank Projection", "GaLore")
 
 
 def test_released_with_names_a_dataset_while_when_and_model_sizes_ask_for_facts():
@@ -682,3 +686,20 @@ def test_a_compound_name_is_used_as_written_or_by_its_head():
     assert uses_name(text, "RANSAC-based")
     assert uses_name("a RANSAC step", "RANSAC-based")
     assert not uses_name("a MAGSAC step", "RANSAC-based")
+
+
+def test_counts_written_as_words_are_figures_of_a_how_many_question():
+    text = "The material for the report builds on two workshops held by the community and covers one area."
+    assert with_digits(text).startswith("The material for the report builds on 2 workshops held by")
+    assert "one area" in with_digits(text)
+    # An irregular participle ends the counted phrase: the figure counts workshops.
+    assert counts(with_digits(text), "workshop")
+
+
+def test_the_authors_as_a_subject_do_not_ask_who_made_it():
+    for question in (
+        "Which kind of objects did the authors focus on?",
+        "How did the authors get precise control over the factors of variation?",
+    ):
+        assert [label for _, label in asked_facts(analyze(question))] == []
+    assert [label for _, label in asked_facts(analyze("Which authors wrote the GaLore paper?"))] == ["who made it"]

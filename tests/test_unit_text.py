@@ -198,4 +198,11 @@ def test_uses_word_accepts_the_stem_compounds_and_the_word_family():
     assert uses_word("oversmooth", terms, text)
     assert uses_word("spatio", terms, text)
     assert uses_word("speedups", content_terms("to speed up training"), "to speed up training")
+    # One word family ("matcher", "matching"); "attenuation" is not "attention", "quantization" not "quantity".
+    for word, other, same in (
+        ("matcher", "image matching", True),
+        ("attenuation", "attention", False),
+        ("quantization", "the quantity of data", False),
+    ):
+        assert uses_word(word, content_terms(other), other) is same, word
     assert not uses_word("federated", terms, text)
