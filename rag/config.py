@@ -231,6 +231,11 @@ class AnswerSettings:
     # while a paraphrased answerable question swaps jargon for plain words ("keep", "trick", "cut").
     # Zipf 3 is wordfreq's own line for a rare word, not fitted to the eval questions.
     jargon_max_zipf: float = 3.0
+    # "How does <Name> <verb> <what>?" abstains when no citable paper using the name holds this share
+    # (IDF-weighted) of <what>'s key words. On dev, the near-domain "how does X handle Y" questions
+    # scored 0.07-0.34 and the answerable ones 0.48 and up (the verb itself is left out: it is what
+    # paraphrases change). 0.4 splits the two; it is set on dev and its test effect is in the README.
+    subject_matter_coverage: float = 0.4
     # A paper using a name of the question is citable on that alone only when at most this share of
     # papers use the name: GPU (7%), ImageNet (9%) and LLM (10%) are context, LoRA (3.5%) and BERT
     # (3.9%) subjects. Measured on dev: blind4 dev synthesis citation precision 0.593 -> 0.724

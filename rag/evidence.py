@@ -18,6 +18,7 @@ import numpy as np
 
 from rag.config import AnswerSettings
 from rag.focus import (
+    COMPARE,
     FINDING,
     MANY_PAPER_SHAPES,
     NUMBER,
@@ -44,6 +45,7 @@ from rag.text import (
     sentence_score,
     spoken_list,
     stopwords,
+    topic_terms,
     uses_word,
     with_equivalents,
 )
@@ -819,6 +821,66 @@ def jargon_holders(
     return f"The papers found are on this topic, but none of them mentions {quoted}.", citable
 
 
+# "How does <Name> <do something>?": the name opens the clause after "how does".
+HOW_NAMED = re.compile(r"^\s*how (?:does|do|did|can|could|is|are|was|were)\s+(?:the\s+)?(.+?)\s*\??\s*$", re.I)
+GENERIC_HEADS = frozenset("approach method framework model algorithm technique system architecture parallelism".split())
+
+
+def asked_of_subject(focus: Focus) -> tuple[str, list[str]]:
+    """For "How does SpeechGPT preserve the speaker's voice identity ...?": the name and the words
+    after its verb ("the speaker's voice identity ..."). The verb is left out: an answerable
+    question often words it differently from the abstract ("keep", "cope with"), while what it
+    acts on is the subject matter."""
+    match = HOW_NAMED.match(focus.question)
+    # "How does X differ from Y?" asks about two subjects, each answered by its own paper.
+    if focus.shape != "mechanism" or match is None or COMPARE.search(focus.question):
+        return "", []
+    clause = match.group(1)
+    name = next((n for n in focus.names if clause.startswith(n)), "")
+    words = clause[len(name) :].split() if name else []
+    while words and words[0].lower() in GENERIC_HEADS:
+        words.pop(0)
+    return name, words[1:]
+
+
+def subject_gap(
+    focus: Focus,
+    citable: list[str],
+    sentences: dict[str, list[StoredSentence]],
+    snapshot: IndexSnapshot,
+    settings: AnswerSettings,
+) -> str:
+    """What is missing when no citable paper using the question's subject discusses what the
+    question asks it to do: "How does GaLore reduce gradient communication between nodes ...?" is
+    not answered by GaLore's abstract, which is about memory."""
+    name, words = asked_of_subject(focus)
+    # Only a specific subject (SpeechGPT, GaLore): "How do LLMs ...?" is about a field, not one paper's method.
+    if not name or snapshot.paper_share(name) > settings.specific_name_share:
+        return ""
+    terms = topic_terms(" ".join(words)) - content_terms(" ".join(focus.names))
+    if not terms:
+        return ""
+    idf, unseen = snapshot.idf
+    texts = [
+        snapshot.first_nodes[pid].metadata["title"] + " " + " ".join(s.text for s in sentences.get(pid, []))
+        for pid in citable
+    ]
+    covered = [with_equivalents(content_terms(text)) for text in texts if uses_name(text, name)]
+    if not covered:
+        return ""
+    best = max(covered, key=lambda have: coverage(terms, have, idf, unseen))
+    if coverage(terms, best, idf, unseen) >= settings.subject_matter_coverage:
+        return ""
+    # The question's own words for what is missing, rarest first.
+    rarity = {}
+    for word in (w.strip(".,;:()'\"?").removesuffix("'s") for w in words):
+        missing = content_terms(word) & (terms - best)
+        if missing:
+            rarity[word] = max(idf.get(t, unseen) for t in missing)
+    quoted = spoken_list([f'"{w}"' for w in sorted(rarity, key=rarity.__getitem__, reverse=True)[:3]])
+    return f"The indexed papers describe {name}, but none of them discusses {quoted}."
+
+
 MODEL_SIZE_ASKED = re.compile(r"\bmodel (sizes?|scales?)\b|\b(sizes?|scales?) of (the |its |their )?models?\b", re.I)
 # A model size as questions and abstracts write it: "8B", "175B", "1.3B", "350M".
 MODEL_SIZE = re.compile(r"(?<![\w.-])(\d+(?:\.\d+)?)\s?([BM])(?![\w-])")
@@ -924,6 +986,7 @@ def gather_evidence(
     missing, stating = "", ()
     if answerable:
         missing, citable = jargon_holders(focus, citable, sentences, snapshot, settings)
+        missing = missing or subject_gap(focus, citable, sentences, snapshot, settings)
         if not missing:
             missing, stating = fact_gap(scored, focus, citable, snapshot, settings)
         answerable = not missing

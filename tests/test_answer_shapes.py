@@ -424,3 +424,14 @@ def test_how_many_is_answered_by_a_count_written_as_a_word(full_settings):
     )
     answer = rag.ask(question, settings=full_settings)
     assert not answer.abstained and "two workshops" in answer.answer
+
+
+def test_how_a_named_method_handles_what_its_abstract_never_discusses_abstains(full_settings):
+    answer = rag.ask(
+        "How does GaLore reduce gradient communication between nodes in multi-node data-parallel training?",
+        settings=full_settings,
+    )
+    assert answer.abstained and not answer.citations
+    assert answer.answer.endswith('GaLore, but none of them discusses "nodes", "multi-node" and "communication".')
+    # What GaLore's abstract does discuss is still answered, however the verb is worded.
+    assert not rag.ask("How does GaLore cut optimizer memory?", settings=full_settings).abstained

@@ -8,6 +8,7 @@ from rag.evidence import (
     Evidence,
     ScoredSentence,
     asked_facts,
+    asked_of_subject,
     counted_units,
     counts,
     defined_acronyms,
@@ -703,3 +704,14 @@ def test_the_authors_as_a_subject_do_not_ask_who_made_it():
     ):
         assert [label for _, label in asked_facts(analyze(question))] == []
     assert [label for _, label in asked_facts(analyze("Which authors wrote the GaLore paper?"))] == ["who made it"]
+
+
+def test_how_does_a_name_ask_about_the_words_after_its_verb():
+    assert asked_of_subject(analyze("How does SpeechGPT preserve the speaker's voice identity?")) == (
+        "SpeechGPT",
+        ["the", "speaker's", "voice", "identity"],
+    )
+    # A head noun after the name is part of the subject; comparisons and "what is" are not asked of one subject.
+    assert asked_of_subject(analyze("How does SWARM parallelism cope with unreliable devices?"))[1][0] == "with"
+    assert asked_of_subject(analyze("How does Hier-SLAM++ differ from Hi-SLAM?")) == ("", [])
+    assert asked_of_subject(analyze("What is GaLore?")) == ("", [])
