@@ -18,7 +18,6 @@ import numpy as np
 
 from rag.config import AnswerSettings
 from rag.focus import (
-    COMPARE,
     FINDING,
     MANY_PAPER_SHAPES,
     NUMBER,
@@ -28,6 +27,7 @@ from rag.focus import (
     analyze,
     asked_clause,
     asked_noun,
+    asked_of_subject,
     asked_terms,
     attribute_words,
     enumerated_examples,
@@ -418,7 +418,7 @@ def citable_papers(
     shares = {}
     words: dict[str, set[str]] = {}
     for hit in retrieval.hits:
-        text = hit.title + " " + " ".join(s.text for s in sentences.get(hit.paper_id, []))
+        text = abstract_text(hit.title, sentences.get(hit.paper_id, []))
         words[hit.paper_id] = content_terms(text)
         share = coverage(terms, words[hit.paper_id], idf, unseen)
         # A name makes its papers citable when it is the subject, not context that many papers
@@ -806,7 +806,7 @@ def jargon_holders(
         return "", citable
     uses = {}
     for pid in citable:
-        text = snapshot.first_nodes[pid].metadata["title"] + " " + " ".join(s.text for s in sentences.get(pid, []))
+        text = abstract_text(snapshot.first_nodes[pid].metadata["title"], sentences.get(pid, []))
         uses[pid] = {w for w in words if uses_word(w, content_terms(text), text)}
     if focus.shape in MANY_PAPER_SHAPES:
         absent = [w for w in words if not any(w in used for used in uses.values())]
@@ -819,28 +819,6 @@ def jargon_holders(
         return "", holders
     quoted = spoken_list([f'"{w}"' for w in absent])
     return f"The papers found are on this topic, but none of them mentions {quoted}.", citable
-
-
-# "How does <Name> <do something>?": the name opens the clause after "how does".
-HOW_NAMED = re.compile(r"^\s*how (?:does|do|did|can|could|is|are|was|were)\s+(?:the\s+)?(.+?)\s*\??\s*$", re.I)
-GENERIC_HEADS = frozenset("approach method framework model algorithm technique system architecture parallelism".split())
-
-
-def asked_of_subject(focus: Focus) -> tuple[str, list[str]]:
-    """For "How does SpeechGPT preserve the speaker's voice identity ...?": the name and the words
-    after its verb ("the speaker's voice identity ..."). The verb is left out: an answerable
-    question often words it differently from the abstract ("keep", "cope with"), while what it
-    acts on is the subject matter."""
-    match = HOW_NAMED.match(focus.question)
-    # "How does X differ from Y?" asks about two subjects, each answered by its own paper.
-    if focus.shape != "mechanism" or match is None or COMPARE.search(focus.question):
-        return "", []
-    clause = match.group(1)
-    name = next((n for n in focus.names if clause.startswith(n)), "")
-    words = clause[len(name) :].split() if name else []
-    while words and words[0].lower() in GENERIC_HEADS:
-        words.pop(0)
-    return name, words[1:]
 
 
 def subject_gap(
@@ -861,10 +839,7 @@ def subject_gap(
     if not terms:
         return ""
     idf, unseen = snapshot.idf
-    texts = [
-        snapshot.first_nodes[pid].metadata["title"] + " " + " ".join(s.text for s in sentences.get(pid, []))
-        for pid in citable
-    ]
+    texts = [abstract_text(snapshot.first_nodes[pid].metadata["title"], sentences.get(pid, [])) for pid in citable]
     covered = [with_equivalents(content_terms(text)) for text in texts if uses_name(text, name)]
     if not covered:
         return ""
@@ -896,6 +871,11 @@ def _paper_uses_size(
         re.I,
     )
     return any(pattern.search(text) for text in _paper_texts(snapshot, paper_id, scored))
+
+
+def abstract_text(title: str, sentences: list[StoredSentence]) -> str:
+    """A paper's title and abstract as one text: what a paper "uses" is looked up in."""
+    return title + " " + " ".join(s.text for s in sentences)
 
 
 def _paper_texts(snapshot: IndexSnapshot, paper_id: str, scored: list[ScoredSentence]) -> list[str]:

@@ -19,6 +19,7 @@ from rag.evidence import (
     SAYS_HOW,
     Evidence,
     ScoredSentence,
+    abstract_text,
     defines_name,
     mentions,
     mentions_variant,
@@ -167,7 +168,7 @@ def unnamed_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
     if not unnamed or evidence.snapshot is None:
         return ""
     papers = {c.sentence.paper_id for c in chosen}
-    abstracts = [evidence.title(p) + " " + " ".join(s.text for s in evidence.sentences[p]) for p in papers]
+    abstracts = [abstract_text(evidence.title(p), evidence.sentences[p]) for p in papers]
     # Names the quoted papers do not use anywhere: the quotes are about something else. A name
     # no paper uses is the unknown-name rule's (very strong evidence may still answer).
     absent = [n for n in unnamed if not any(written(text, n) for text in abstracts)]

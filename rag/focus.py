@@ -358,3 +358,25 @@ def standalone_text(sentence: str) -> str | None:
         return "…" + rest
     trimmed = TRIMMABLE.match(sentence)
     return "…" + sentence[trimmed.end() :] if trimmed else None
+
+
+# "How does <Name> <do something>?": the name opens the clause after "how does".
+HOW_NAMED = re.compile(r"^\s*how (?:does|do|did|can|could|is|are|was|were)\s+(?:the\s+)?(.+?)\s*\??\s*$", re.I)
+GENERIC_HEADS = frozenset("approach method framework model algorithm technique system architecture parallelism".split())
+
+
+def asked_of_subject(focus: Focus) -> tuple[str, list[str]]:
+    """For "How does SpeechGPT preserve the speaker's voice identity ...?": the name and the words
+    after its verb ("the speaker's voice identity ..."). The verb is left out: an answerable
+    question often words it differently from the abstract ("keep", "cope with"), while what it
+    acts on is the subject matter."""
+    match = HOW_NAMED.match(focus.question)
+    # "How does X differ from Y?" asks about two subjects, each answered by its own paper.
+    if focus.shape != "mechanism" or match is None or COMPARE.search(focus.question):
+        return "", []
+    clause = match.group(1)
+    name = next((n for n in focus.names if clause.startswith(n)), "")
+    words = clause[len(name) :].split() if name else []
+    while words and words[0].lower() in GENERIC_HEADS:
+        words.pop(0)
+    return name, words[1:]

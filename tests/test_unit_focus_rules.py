@@ -8,7 +8,6 @@ from rag.evidence import (
     Evidence,
     ScoredSentence,
     asked_facts,
-    asked_of_subject,
     counted_units,
     counts,
     defined_acronyms,
@@ -17,7 +16,7 @@ from rag.evidence import (
     with_digits,
 )
 from rag.extractive import asks_for_one, paper_lead, readable, select_sentences
-from rag.focus import analyze, which_head
+from rag.focus import analyze, asked_of_subject, which_head
 from tests.fakes import GALORE, GROKKING, hit_for, sentence_with_vector
 
 
