@@ -549,6 +549,26 @@ MEASURED = (
 IN_UNIT = re.compile(r"\b(?:in|as)\s+([A-Za-z]+)\b", re.I)
 
 
+# "What vocabulary size does X have?", "the context length of X": the figure measures the noun before
+# "size"; "9.7 billion tokens" is not a vocabulary size. A model's size is told in parameters ("7B"),
+# which the model-size check handles, and a batch size is a hyperparameter value (VALUE_ASKED).
+MEASURED_NOUN = re.compile(
+    r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?([\w-]+)\s+"
+    r"(?:size|length|dimension|depth|width)s?\b|\bthe\s+([\w-]+)\s+(?:size|length|dimension|depth|width)\s+of\b",
+    re.I,
+)
+SIZE_OF_ITSELF = frozenset({"model", "batch"})
+
+
+def measured_noun(question: str) -> set[str]:
+    """The stems of what a "what <noun> size/length" question measures ("vocabulary"), or nothing."""
+    match = MEASURED_NOUN.search(asked_clause(question))
+    if match is None:
+        return set()
+    noun = (match.group(1) or match.group(2)).lower()
+    return set() if noun in SIZE_OF_ITSELF else content_terms(noun)
+
+
 def measured_units(question: str) -> set[str]:
     """The stems of the unit a question asks its figure in ("What is the latency, in milliseconds?",
     "What latency in milliseconds does X reach?")."""
@@ -724,6 +744,7 @@ def fact_gap(
     # "What size of model ...?" is answered by "1B parameters": the attribute's own word need not appear.
     asked = asked_terms(focus) - attribute_words(focus.question)
     units = counted_units(focus.question) | measured_units(focus.question)
+    measure = measured_noun(focus.question)
 
     titles = {pid: snapshot.first_nodes[pid].metadata["title"] for pid in named}
     # "What learning rate did X use?": a figure is the answer only beside the hyperparameter's name.
@@ -761,7 +782,9 @@ def fact_gap(
         # "In which model sizes was OpenELM released?": sizes, not "pre-training in only 9 days".
         sized = needs is not NUMBER or not asks_model_size or bool(MODEL_SIZE.search(text)) or counts(text, "paramet")
         names_value = needs is not NUMBER or (value_name in text.casefold() and names_metric(text, metric))
-        return needs.search(text) is not None and on_subject and counts_it and names_value and sized
+        # "What vocabulary size ...?" is answered by a sentence about the vocabulary (or its acronym's words).
+        measures_it = needs is not NUMBER or measure <= with_equivalents(content_terms(f"{text} {spelled}"))
+        return needs.search(text) is not None and on_subject and counts_it and names_value and sized and measures_it
 
     stating = []
     for needs, label in asked_facts(focus):
@@ -843,13 +866,18 @@ def subject_gap(
     covered = [with_equivalents(content_terms(text)) for text in texts if uses_name(text, name)]
     if not covered:
         return ""
-    best = max(covered, key=lambda have: coverage(terms, have, idf, unseen))
-    if coverage(terms, best, idf, unseen) >= settings.subject_matter_coverage:
+    # A proper name in what is asked ("... languages other than Python") is the point of the question:
+    # an abstract that never writes it cannot say how the subject handles it, however much else it shares.
+    proper = set().union(*(content_terms(w) for w in words if w[:1].isupper())) & terms
+    best = max(covered, key=lambda have: (proper <= have, coverage(terms, have, idf, unseen)))
+    if proper <= best and coverage(terms, best, idf, unseen) >= settings.subject_matter_coverage:
         return ""
     # The question's own words for what is missing, rarest first.
     rarity = {}
+    # A missing proper name is what is missing; otherwise the question's rarest missing words.
+    absent = (proper - best) or (terms - best)
     for word in (w.strip(".,;:()'\"?").removesuffix("'s") for w in words):
-        missing = content_terms(word) & (terms - best)
+        missing = content_terms(word) & absent
         if missing:
             rarity[word] = max(idf.get(t, unseen) for t in missing)
     quoted = spoken_list([f'"{w}"' for w in sorted(rarity, key=rarity.__getitem__, reverse=True)[:3]])

@@ -54,6 +54,13 @@ DEFINITION = re.compile(
 )
 # "What is the REX learning rate schedule?": a definition when the question names something.
 DEFINE_NAMED = re.compile(r"^\s*what (is|are) (the |a |an )?\S+(\s+\S+){0,5}\s*\??\s*$", re.I)
+# "What is online TTT in the work on test-time training for video streams?": a named thing, then
+# where to find it. Group 1 is the thing; it must hold a name ("What is the role of X in Y?" does not).
+DEFINE_IN_CONTEXT = re.compile(
+    r"^\s*what (?:is|are) ((?:the |a |an )?(?:[\w'-]+ ){0,3}[\w'-]+),? "
+    r"(?:in|from|of|as (?:used|defined|proposed|introduced) in|(?:used|defined|proposed|introduced) (?:in|by))\b",
+    re.I,
+)
 # "What is X, and which Y ...?": the second part names what is asked for.
 COMPOUND_WHICH = re.compile(
     r",? and (which|what) (\w+ ){0,3}(method|model|technique|framework|procedure|"
@@ -180,6 +187,8 @@ def question_shape(question: str) -> Shape:
     if QUANTITY.search(question) and not re.match(r"\s*which\b", question, re.I):
         return "quantity"
     if DEFINITION.search(question) or (DEFINE_NAMED.search(question) and name_like_words(question)):
+        return "definition"
+    if (thing := DEFINE_IN_CONTEXT.match(question)) and name_like_words(thing.group(1)):
         return "definition"
     if WHICH.search(question) or YES_NO.search(question):
         return "which"

@@ -435,3 +435,20 @@ def test_how_a_named_method_handles_what_its_abstract_never_discusses_abstains(f
     assert answer.answer.endswith('GaLore, but none of them discusses "nodes", "multi-node" and "communication".')
     # What GaLore's abstract does discuss is still answered, however the verb is worded.
     assert not rag.ask("How does GaLore cut optimizer memory?", settings=full_settings).abstained
+
+
+def test_a_proper_name_in_what_a_method_is_asked_to_handle_must_be_in_its_abstract(full_settings):
+    # LintSeq's abstract is about programs and code, never about Python or any other language.
+    answer = rag.ask("How does LintSeq handle programming languages other than Python?", settings=full_settings)
+    assert answer.abstained and answer.answer.endswith('LintSeq, but none of them discusses "Python".')
+    assert not rag.ask("How does LintSeq turn programs into training data?", settings=full_settings).abstained
+
+
+def test_a_size_or_length_asked_for_must_be_a_figure_about_what_it_measures(full_settings):
+    # RedWhale's abstract gives "9.7 billion tokens" and a "specialized tokenizer", but no vocabulary size.
+    vocabulary = rag.ask(
+        "What vocabulary size does RedWhale's specialized Korean tokenizer have?", settings=full_settings
+    )
+    assert vocabulary.abstained and "RedWhale, but none of them states the figure asked for" in vocabulary.answer
+    context = rag.ask("What context length does ChiMed-GPT support?", settings=full_settings)
+    assert not context.abstained and "4,096 tokens" in context.answer

@@ -11,6 +11,7 @@ from rag.evidence import (
     counted_units,
     counts,
     defined_acronyms,
+    measured_noun,
     names_answer,
     uses_name,
     with_digits,
@@ -714,3 +715,19 @@ def test_how_does_a_name_ask_about_the_words_after_its_verb():
     assert asked_of_subject(analyze("How does SWARM parallelism cope with unreliable devices?"))[1][0] == "with"
     assert asked_of_subject(analyze("How does Hier-SLAM++ differ from Hi-SLAM?")) == ("", [])
     assert asked_of_subject(analyze("What is GaLore?")) == ("", [])
+
+
+def test_what_is_a_named_thing_in_some_context_is_a_definition():
+    assert analyze("What is online TTT in the work on test-time training for video streams?").shape == "definition"
+    assert analyze("What is MEND in model editing?").shape == "definition"
+    # Nothing named before "in": an open question, not a definition.
+    assert analyze("What is the role of noise in grokking?").shape == "synthesis"
+
+
+def test_a_size_question_measures_the_noun_before_size():
+    assert measured_noun("What vocabulary size does RedWhale's tokenizer have?") == {"vocabulari"}
+    assert measured_noun("What is the context length of Mamba?") == {"context"}
+    # A model's size is told in parameters, a batch size is a hyperparameter value; "the size of" names nothing.
+    assert measured_noun("In which model sizes was OpenELM released?") == set()
+    assert measured_noun("Up to what batch size can BERT be trained?") == set()
+    assert measured_noun("What was the size of the largest model?") == set()
