@@ -168,8 +168,19 @@ def asked_clause(question: str) -> str:
     return LEADING_CONTEXT.sub("", question, count=1)
 
 
+# How people type a question into a search box: "what's X", "whats X", "explain X", "describe X".
+CONTRACTED = re.compile(r"^(\s*)(what|how|who|where)(?:'s|\u2019s|s)\b", re.I)
+# "explain model soups", "describe SSVI for Bayesian neural nets": a short request to define something.
+EXPLAIN = re.compile(
+    r"^\s*(?:explain|describe|define)\s+(?!how\b|why\b|what\b|the (?:papers|works)\b)(\S+(?:\s+\S+){0,5})\s*[?.]?\s*$",
+    re.I,
+)
+
+
 def question_shape(question: str) -> Shape:
-    question = asked_clause(question)
+    question = CONTRACTED.sub(r"\1\2 is", asked_clause(question))
+    if EXPLAIN.match(question):
+        return "definition"
     if COUNT_FIRST.search(question):
         return "quantity"
     if COMPOUND_WHICH.search(question) or COUNTED_WHICH.search(question):

@@ -452,3 +452,9 @@ def test_a_size_or_length_asked_for_must_be_a_figure_about_what_it_measures(full
     assert vocabulary.abstained and "RedWhale, but none of them states the figure asked for" in vocabulary.answer
     context = rag.ask("What context length does ChiMed-GPT support?", settings=full_settings)
     assert not context.abstained and "4,096 tokens" in context.answer
+
+
+def test_explain_x_is_answered_with_the_sentence_introducing_x(full_settings):
+    answer = rag.ask("explain SSVI for bayesian neural nets", settings=full_settings)
+    assert _first_title(answer) == "Training Bayesian Neural Networks with Sparse Subspace Variational Inference"
+    assert "we introduce Sparse Subspace Variational Inference (SSVI)" in answer.answer

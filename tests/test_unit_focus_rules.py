@@ -731,3 +731,14 @@ def test_a_size_question_measures_the_noun_before_size():
     assert measured_noun("In which model sizes was OpenELM released?") == set()
     assert measured_noun("Up to what batch size can BERT be trained?") == set()
     assert measured_noun("What was the size of the largest model?") == set()
+
+
+def test_typed_shorthand_asks_for_a_definition():
+    assert analyze("what's Flow-NRG").shape == "definition"
+    assert analyze("whats LoRA").shape == "definition"
+    assert analyze("explain SSVI for bayesian neural nets").shape == "definition"
+    assert analyze("describe GaLore").shape == "definition"
+    # A request to explain how something works, or to describe papers, keeps its own shape.
+    assert analyze("explain how GaLore works").shape == "mechanism"
+    assert analyze("describe the papers on grokking").shape == "list"
+    assert analyze("what's the accuracy of PRE on ImageNet?").shape == "quantity"
