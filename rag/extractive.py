@@ -218,7 +218,7 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
         chosen.append(candidate)
         per_paper[paper_id] = per_paper.get(paper_id, 0) + 1
     chosen = with_how(evidence, with_naming_sentence(evidence, chosen, candidates), candidates)
-    chosen = with_solution(evidence, chosen, candidates)
+    chosen = with_antecedents(evidence, with_solution(evidence, chosen, candidates))
     return with_stated_fact(evidence, with_how_from_others(evidence, chosen))
 
 
@@ -369,6 +369,68 @@ def with_solution(
             chosen = [c for c in chosen if c is not weakest]
         chosen = [*chosen, answer]
     return chosen
+
+
+# "Unlike a conventional ensemble, we may average many models ... -- we call the results "model soups"":
+# the name is given to what the sentence before describes ("averaging the weights of ...").
+NAMES_WHAT_CAME_BEFORE = re.compile(
+    r"\bwe (?:call|term|dub|name|refer to) (?:this|these|it|them|"
+    r"the (?:results?|resulting|combination|approach|method|procedure|technique|framework)\b)",
+    re.I,
+)
+
+
+def says_what_name_is(text: str, names: tuple[str, ...]) -> bool:
+    """ "... and an inference-time technique, Flow-NRG, which applies reward guidance ...": the
+    name in apposition, followed by what it is or does."""
+    return any(re.search(_name_apposition(name), text) is not None for name in names if mentions(text, name))
+
+
+def _name_apposition(name: str) -> str:
+    return rf"(?<![\w-]){re.escape(name)}(?:\s*\([^)]*\))?,\s+(?:which|that|an?)\s"
+
+
+def with_antecedents(evidence: Evidence, chosen: list[ScoredSentence]) -> list[ScoredSentence]:
+    """A one-paper answer about a name also quotes what reads only after the sentence before it,
+    with that sentence: the description that "we call the results X" names, and the best sentence
+    saying what X is that opens with a reference back ("These include ..., Flow-NRG, which applies
+    reward guidance ..."); the pair is joined in the answer (see quoted_sentences)."""
+    focus = evidence.focus
+    if not asks_for_one(focus) or focus.shape not in ("definition", "mechanism", "which") or not chosen:
+        return chosen
+    paper_id = chosen[0].sentence.paper_id
+    own = [c for c in evidence.scored if c.sentence.paper_id == paper_id]
+    at = {c.sentence.position: c for c in own}
+    pairs: list[ScoredSentence] = []
+    for c in chosen:
+        before = at.get(c.sentence.position - 1)
+        if c.sentence.paper_id == paper_id and NAMES_WHAT_CAME_BEFORE.search(c.sentence.text) and before:
+            pairs.append(before)
+    floor = own[0].score * evidence.settings.same_paper_floor if own else 0.0
+    referring = next(
+        (
+            c
+            for c in own
+            if c.score >= floor
+            and standalone_text(c.sentence.text) is None
+            and says_what_name_is(c.sentence.text, focus.names)
+        ),
+        None,
+    )
+    before = at.get(referring.sentence.position - 1) if referring else None
+    if referring and before and standalone_text(before.sentence.text) is not None:
+        pairs += [before, referring]
+    present = {id(c) for c in chosen}
+    added = list({id(c): c for c in pairs if id(c) not in present}.values())
+    if not added:
+        return chosen
+    keep = {id(c) for c in pairs}
+    room = evidence.settings.single_paper_sentences - len(added)
+    evictable = sorted((c for c in chosen if id(c) not in keep), key=lambda c: c.score)
+    while len(chosen) > room and evictable:
+        weakest = evictable.pop(0)
+        chosen = [c for c in chosen if c is not weakest]
+    return [*chosen, *added]
 
 
 def with_how_from_others(evidence: Evidence, chosen: list[ScoredSentence]) -> list[ScoredSentence]:

@@ -458,3 +458,15 @@ def test_explain_x_is_answered_with_the_sentence_introducing_x(full_settings):
     answer = rag.ask("explain SSVI for bayesian neural nets", settings=full_settings)
     assert _first_title(answer) == "Training Bayesian Neural Networks with Sparse Subspace Variational Inference"
     assert "we introduce Sparse Subspace Variational Inference (SSVI)" in answer.answer
+
+
+def test_a_sentence_saying_what_the_name_is_is_quoted_with_the_one_it_reads_after(full_settings):
+    # "These include ... and an inference-time technique, Flow-NRG, which applies reward guidance ..."
+    # reads only after "we introduce three alignment algorithms ...": both are quoted, joined.
+    answer = rag.ask("what's Flow-NRG", settings=full_settings)
+    assert "Flow-NRG, which applies reward guidance" in answer.answer
+    joined = next(s for s in answer.sentences if "Flow-NRG, which" in s.text)
+    assert joined.text.startswith("From a unified reinforcement learning perspective") and len(joined.evidence) == 2
+    # "... -- we call the results "model soups."" names what the sentence before it describes.
+    soups = rag.ask("explain model soups", settings=full_settings)
+    assert "averaging the weights of multiple models" in soups.answer
