@@ -801,8 +801,9 @@ def fact_gap(
             subject = spoken_list(focus.names)
             found = f"The indexed papers mention {subject}" if subject else "The papers found are on this topic"
             return f"{found}, but none of them states {label}.", ()
-        # A figure, a year or a named accelerator is the fact itself; the other patterns ("by Google") only hint at it.
-        if needs is NUMBER or needs is YEAR or needs is HARDWARE:
+        # A figure, a year, a named accelerator or a name of the kind asked ("which regularizer": "...
+        # called ScheduledDropPath") is the fact itself; the other patterns ("by Google") only hint at it.
+        if needs is NUMBER or needs is YEAR or label.startswith("which "):
             stating.append(stated)
     unique = {(c.sentence.paper_id, c.sentence.position): c for c in stating}
     return "", tuple(unique.values())

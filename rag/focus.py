@@ -238,9 +238,24 @@ def analyze(question: str) -> Focus:
     return Focus(question, question_shape(asked), names, frozenset(topic_terms(asked) | topic_terms(" ".join(names))))
 
 
+# Words that point at the subject or only carry the clause ("to help its models generalize"): an
+# answering sentence says "improves generalization in the NASNet models", never "help" or "its".
+# (The retriever's stopword list is bm25s's 33 words, which keep these.)
+CARRIER_WORDS = (
+    "it its itself they them their theirs we our ours us one ones his her "
+    "help helps helped helping allow allows allowed enable enables enabled let lets"
+)
+# "a dropout-style regularizer", "a Swin-like backbone": the question describes the thing by what it
+# resembles; the answer's sentence names the thing itself ("ScheduledDropPath"), not the likeness.
+LIKENESS = re.compile(r"\b([\w]+)-(?:style|like|esque|inspired|type)\b", re.I)
+
+
 def asked_terms(focus: Focus) -> set[str]:
     """The key words other than the names: what is asked about the subject ("parameters", "released")."""
-    return set(focus.terms) - topic_terms(" ".join(focus.names))
+    question = focus.question.partition(SUBJECT_MARK)[0]
+    likened = content_terms(" ".join(m.group(0) for m in LIKENESS.finditer(question)))
+    unlikened = content_terms(LIKENESS.sub(" ", question))
+    return set(focus.terms) - topic_terms(" ".join(focus.names)) - content_terms(CARRIER_WORDS) - (likened - unlikened)
 
 
 # "What size of model ...?", "on what kind of hardware?": words naming the attribute asked for, which

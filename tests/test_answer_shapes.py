@@ -470,3 +470,13 @@ def test_a_sentence_saying_what_the_name_is_is_quoted_with_the_one_it_reads_afte
     # "... -- we call the results "model soups."" names what the sentence before it describes.
     soups = rag.ask("explain model soups", settings=full_settings)
     assert "averaging the weights of multiple models" in soups.answer
+
+
+def test_which_kind_quotes_the_sentence_naming_one_described_by_likeness(full_settings):
+    # No abstract says "dropout-style"; NASNet's names its regularizer ScheduledDropPath.
+    answer = rag.ask(
+        "what dropout-style regularizer did the paper that searches a conv cell on CIFAR-10 and transfers it "
+        "to ImageNet introduce to help its models generalize?",
+        settings=full_settings,
+    )
+    assert not answer.abstained and "ScheduledDropPath" in answer.answer

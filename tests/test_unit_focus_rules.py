@@ -17,7 +17,7 @@ from rag.evidence import (
     with_digits,
 )
 from rag.extractive import asks_for_one, paper_lead, readable, select_sentences
-from rag.focus import analyze, asked_of_subject, which_head
+from rag.focus import analyze, asked_of_subject, asked_terms, which_head
 from tests.fakes import GALORE, GROKKING, hit_for, sentence_with_vector
 
 
@@ -742,3 +742,13 @@ def test_typed_shorthand_asks_for_a_definition():
     assert analyze("explain how GaLore works").shape == "mechanism"
     assert analyze("describe the papers on grokking").shape == "list"
     assert analyze("what's the accuracy of PRE on ImageNet?").shape == "quantity"
+
+
+def test_asked_words_leave_out_pointers_to_the_subject_and_what_it_is_likened_to():
+    focus = analyze("What dropout-style regularizer did the NASNet paper introduce to help its models generalize?")
+    asked = asked_terms(focus)
+    # "its" and "help" carry the clause; "dropout-style" says what the regularizer resembles.
+    assert {"regular", "general", "introduc"} <= asked
+    assert not asked & {"it", "help", "dropout", "style"}
+    # A likened word the question also uses on its own is still asked about.
+    assert "dropout" in asked_terms(analyze("Which dropout-like method replaces dropout in NASNet?"))
