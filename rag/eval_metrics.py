@@ -7,13 +7,15 @@ import re
 import statistics
 from collections.abc import Iterable, Sequence
 
-from rag.text import EXPLETIVE_IT
+from rag.text import ADDRESSING, EXPLETIVE_IT
 
 # An answer sentence that opens with a reference to something it does not say ("To address these
 # limitations", "In contrast", "Our method"): it only makes sense after a sentence the answer may not show.
 # "This paper ..." is not one: the answer names the paper before its quotes.
 DANGLING_OPENER = re.compile(
-    r"^(?:(?:To address (?:these|this|such)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|Thus"
+    r"^(?:(?:To "
+    + ADDRESSING
+    + r" (?:these|this|such)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|Thus"
     r"|Hence|This(?! (?:paper|work|study|article|report|thesis|survey)\b)|These|Those|Such|Its|They|Their"
     # "Our approach, dubbed ``follow anything'' (FAn), is ...": an apposition giving the name resolves it.
     r"|It" + EXPLETIVE_IT + r"|Our (?:methods?|approach(?:es)?|models?)"

@@ -39,6 +39,7 @@ from rag.retrieval import HybridRetriever, Retrieval, introducers_first, papers_
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
 from rag.text import (
+    MODIFIERS,
     content_terms,
     coverage,
     jargon,
@@ -106,7 +107,8 @@ def _name_pattern(name: str) -> re.Pattern:
     # Text extracted from PDFs breaks names at their inner capitals: "Open- StreetMap" is OpenStreetMap.
     parts = re.split(r"(?<=[a-z])(?=[A-Z])", name)
     spelled = r"(?:-\s?|\s)?".join(re.escape(part) for part in parts)
-    return re.compile(rf"(?<![\w-]){spelled}s?(?!\w)(?!-\w)", re.I)
+    # "RANSAC-based" uses RANSAC; "Q-GaLore" and "GaLore-2" are other names.
+    return re.compile(rf"(?<![\w-]){spelled}s?(?!\w)(?!-(?!{MODIFIERS}\b)\w)", re.I)
 
 
 def mentions_variant(text: str, name: str) -> bool:

@@ -66,7 +66,6 @@ def readable(evidence: Evidence) -> list[ScoredSentence]:
         for c in evidence.scored
         if (citable is None or c.sentence.paper_id in citable)
         and standalone_text(c.sentence.text) is not None
-        and "://" not in c.sentence.text
         and not c.sentence.text.rstrip().endswith("?")
     ]
 

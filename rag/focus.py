@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.text import EXPLETIVE_IT, content_terms, name_like_words, topic_terms
+from rag.text import ADDRESSING, EXPLETIVE_IT, content_terms, name_like_words, topic_terms
 
 Shape = Literal["definition", "mechanism", "quantity", "which", "list", "compare", "synthesis"]
 # Shapes answered by several papers: more are retrieved (with feedback) and more may be cited.
@@ -38,7 +38,7 @@ QUANTITY = re.compile(
     r"improvement|throughput|error rate|word error rate|level|compression|perplexity))\b|"
     r"\b(number of|count|how many)\b|"
     # "What is the context length of ...?", not "What is a weight compander?" (a name, not a measure).
-    r"^\s*what\b.*\bthe\s+([\w\-]+\s+){0,2}(size|maximum|minimum|length|weight|duration|" + VALUE_OF_RUN + r")\b|"
+    r"^\s*what\b.*\bthe\s+([\w\-]+\s+){0,3}(size|maximum|minimum|length|weight|duration|" + VALUE_OF_RUN + r")\b|"
     r"^\s*what\s+([\w\-]+\s+){0,3}(accuracy|throughput|speed-?up|error rate|score|perplexity|percentage|"
     r"reduction|improvement|latency|cost)\b|"
     # "What sliding-window attention size does X use?", "What learning rate did X use?" (but "What is
@@ -103,7 +103,9 @@ RANKED_FINDING = re.compile(
 REFERS_BACK = re.compile(r"\b(it|its|they|their|them|this|that|these|those)\b|^\s*(and|what about|how about)\b", re.I)
 # Sentences that open with a reference to something said before them: unreadable alone.
 DANGLING = re.compile(
-    r"^(To address (these|this|such|the above)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|"
+    r"^(To "
+    + ADDRESSING
+    + r" (these|this|such|the above)|In contrast|However|Moreover|Furthermore|Additionally|Therefore|"
     r"Thus|Hence|This(?! (paper|work|study|article|report|thesis|survey)\b)|These|Those|Such|"
     # "It is noteworthy that ..." is not a reference back; "It outperforms ..." is.
     r"It" + EXPLETIVE_IT + r"|Its|They|Their|"
@@ -117,6 +119,11 @@ DANGLING = re.compile(
 OUR_THING = re.compile(r"^Our (methods?|approach(?:es)?|models?)\b")
 # "To address this issue, we propose X": the claim after the connective stands on its own.
 TRIMMABLE = re.compile(r"^[^.;:]{0,160}?, (?=(we|our) )")
+# "To overcome this optimization difficulties we propose ...", "To solve these issues, the Multi-view
+# Cross Former module is proposed ...": an opening that replies to a problem stated before.
+ANSWERS_PROBLEM = re.compile(
+    r"^To " + ADDRESSING + r" (?:this|these|such|the above)\b[^,.;:]{0,80}?(?:,\s*|\s+(?=(?:we|our)\b))"
+)
 # Discourse markers that only link to the previous sentence: "Specifically, the skipping strategy
 # is guided by ..." reads alone without "Specifically,", unless what follows points back too.
 MARKER = re.compile(
@@ -377,10 +384,33 @@ def resolve_followup(question: str, history: list[dict[str, str]]) -> str:
 _FILLER = {"what", "which", "how", "does", "do", "is", "are", "the", "a", "an", "of", "in", "on", "for", "to", "and"}
 
 
+# "... release CodeGen2 models in size 1B, 3.7B, 7B, and, 16B parameters, along with the training
+# framework as open-source: https://github.com/...": a link closing a claim is left out of the quote.
+LINK_TAIL = re.compile(r"[\s:;,(]*https?://\S+?[).]*\s*$")
+# What is left of "Code is available at <link>": no claim worth quoting.
+ONLY_AVAILABILITY = re.compile(r"\b(code|available|github|project page|website|demo)\b", re.I)
+MIN_CLAIM_WORDS = 8
+
+
+def without_link_tail(sentence: str) -> str | None:
+    """The sentence with a closing link cut ("… as open-source …"), itself when it has no link, or
+    None when a link is inside it or the sentence only says where code is."""
+    if "://" not in sentence:
+        return sentence
+    cut = LINK_TAIL.sub("", sentence)
+    if "://" in cut or len(cut.split()) < MIN_CLAIM_WORDS or ONLY_AVAILABILITY.search(cut.split(",")[-1]):
+        return None
+    return cut + " …"
+
+
 def standalone_text(sentence: str) -> str | None:
     """The sentence as a reader can take it alone: itself, its "Our approach" subject said as
     "[This paper's approach]", or without an opening connective that points back ("…we propose X,
-    which ..."), or None when it only makes sense after another."""
+    which ..."), or None when it only makes sense after another (or is a link to code)."""
+    linked = without_link_tail(sentence)
+    if linked is None:
+        return None
+    sentence = linked
     if not DANGLING.match(sentence):
         return sentence
     # "Our approach allows us to train 1T parameters at 502 petaFLOP/s": quoted under the paper's
@@ -388,6 +418,10 @@ def standalone_text(sentence: str) -> str | None:
     own = OUR_THING.match(sentence)
     if own:
         return f"[This paper's {own.group(1)}]{sentence[own.end() :]}"
+    # "To overcome this difficulty we propose X": what answers the problem reads alone after its opening.
+    reply = ANSWERS_PROBLEM.match(sentence)
+    if reply and not DANGLING.match(rest := sentence[reply.end() :]) and not REFERENCE.match(rest):
+        return "…" + rest
     marker = MARKER.match(sentence)
     if marker and not DANGLING.match(rest := sentence[marker.end() :]) and not REFERENCE.match(rest):
         return "…" + rest

@@ -25,6 +25,8 @@ ALPHA_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]")
 NAME_LIKE = re.compile(
     r"^(?:[A-Za-z][a-z]*[A-Z][\w\-]*|[A-Za-z]+[\-]?\d[\w\-]*|[A-Z]{2,}s?|[A-Za-z]+-(?:[A-Z]{2,}|[A-Z][a-z]*[A-Z])[\w\-]*)$"
 )
+# "To overcome this limitation, ...": the verbs that open a reply to a problem stated before.
+ADDRESSING = "(?:address|overcome|tackle|solve|mitigate|remedy|alleviate|bridge|close|fill|fix|handle)"
 # "It is noteworthy that ...": an opening "it" that refers to nothing before it (a negative lookahead
 # to follow "It" in the dangling-opener patterns).
 EXPLETIVE_IT = (
@@ -196,9 +198,20 @@ def sentence_score(
     return float(sentence.vector @ query_vector) + lexical_weight * overlap
 
 
+# "GNN-based recommenders", "GPT-4-generated data": the name is GNN, GPT-4; an abstract writes
+# "GNN models", "Graph Neural Networks", never "GNN-based".
+MODIFIERS = (
+    r"(?:based|like|style|driven|free|aware|guided|specific|level|wise|only|augmented|powered|inspired|centric|"
+    r"enhanced|dependent|agnostic|compatible|friendly|oriented|related|esque)"
+)
+MODIFIER_SUFFIX = re.compile(rf"-{MODIFIERS}$", re.I)
+
+
 def name_like_words(text: str) -> list[str]:
-    """Words that look like names of methods, models or datasets (LoRA, GPT-4, YOLOv8, SGD)."""
-    return list(dict.fromkeys(word for word in WORD.findall(text) if NAME_LIKE.match(word)))
+    """Words that look like names of methods, models or datasets (LoRA, GPT-4, YOLOv8, SGD), without
+    a modifier suffix ("GNN" of "GNN-based")."""
+    words = (MODIFIER_SUFFIX.sub("", word) for word in WORD.findall(text))
+    return list(dict.fromkeys(word for word in words if NAME_LIKE.match(word)))
 
 
 def vocabulary(texts: list[str]) -> set[str]:

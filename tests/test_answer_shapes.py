@@ -480,3 +480,15 @@ def test_which_kind_quotes_the_sentence_naming_one_described_by_likeness(full_se
         settings=full_settings,
     )
     assert not answer.abstained and "ScheduledDropPath" in answer.answer
+
+
+def test_a_figure_in_a_sentence_ending_in_a_link_answers_and_a_modifier_suffix_names_the_model(full_settings):
+    sizes = rag.ask("What's the largest CodeGen2 model size that was released?", settings=full_settings)
+    assert not sizes.abstained and "16B" in sizes.answer and "://" not in sizes.answer
+    # "GNN-based" is GNN, which the sheaf paper spells out as Graph Neural Networks.
+    sheaf = rag.ask(
+        "How do sheaf neural networks give users and items a richer representation than ordinary GNN-based "
+        "recommenders?",
+        settings=full_settings,
+    )
+    assert not sheaf.abstained and "vector space" in sheaf.answer

@@ -12,12 +12,14 @@ from rag.evidence import (
     counts,
     defined_acronyms,
     measured_noun,
+    mentions,
     names_answer,
     uses_name,
     with_digits,
 )
 from rag.extractive import asks_for_one, paper_lead, readable, select_sentences
-from rag.focus import analyze, asked_of_subject, asked_terms, which_head
+from rag.focus import analyze, asked_of_subject, asked_terms, standalone_text, which_head
+from rag.text import name_like_words
 from tests.fakes import GALORE, GROKKING, hit_for, sentence_with_vector
 
 
@@ -204,7 +206,8 @@ def test_a_name_broken_at_an_inner_capital_by_pdf_extraction_is_still_the_name()
     for text in ("such as Open- StreetMap (OSM)", "Open-StreetMap tiles", "OpenStreetMap tiles"):
         assert mentions(text, "OpenStreetMap"), text
     assert mentions("adapting LoRA to", "LoRA") and not mentions("QLoRA quantizes", "LoRA")
-    assert not mentions("LoRA-based adapters", "LoRA")
+    # A modifier suffix keeps the name ("LoRA-based adapters" use LoRA); another part makes another name.
+    assert mentions("LoRA-based adapters", "LoRA") and not mentions("LoRA-FA freezes", "LoRA")
 
 
 def test_how_many_is_a_count_whatever_follows_and_3d_counts_nothing():
@@ -752,3 +755,37 @@ def test_asked_words_leave_out_pointers_to_the_subject_and_what_it_is_likened_to
     assert not asked & {"it", "help", "dropout", "style"}
     # A likened word the question also uses on its own is still asked about.
     assert "dropout" in asked_terms(analyze("Which dropout-like method replaces dropout in NASNet?"))
+
+
+def test_a_closing_link_is_cut_from_the_quote_and_a_link_alone_is_not_quoted():
+    release = (
+        "We will provide a final recipe for training and release CodeGen2 models in size 1B, 3.7B, 7B, and, 16B "
+        "parameters, along with the training framework as open-source: https://github.com/salesforce/CodeGen."
+    )
+    assert standalone_text(release) == release.partition(": https")[0] + " …"
+    assert standalone_text("Code is available at https://github.com/x/y.") is None
+    assert standalone_text("We release code (https://x.org/a) and data for all of our experiments.") is None
+
+
+def test_the_reply_to_an_earlier_problem_is_quoted_without_its_opening():
+    assert (
+        standalone_text("To overcome this optimization difficulties we propose a new training algorithm (LARS).")
+        == "…we propose a new training algorithm (LARS)."
+    )
+    assert standalone_text("To solve these issues, the Multi-view Cross Former module is proposed.") == (
+        "…the Multi-view Cross Former module is proposed."
+    )
+    assert standalone_text("To overcome this, it is used.") is None
+
+
+def test_a_name_with_a_modifier_suffix_is_the_name():
+    assert name_like_words("Does it beat GNN-based recommenders or GPT-4-like models?") == ["GNN", "GPT-4"]
+    # A capitalised second part makes another name.
+    assert name_like_words("Q-GaLore and T-JEPA") == ["Q-GaLore", "T-JEPA"]
+    assert mentions("RANSAC-based spatial verification", "RANSAC")
+    assert not mentions("Q-GaLore and GaLore-2", "GaLore")
+
+
+def test_what_is_the_largest_model_size_asks_for_a_quantity():
+    assert analyze("What's the largest CodeGen2 model size that was released?").shape == "quantity"
+    assert analyze("What is a compact size model?").shape == "definition"
