@@ -696,6 +696,7 @@ METRICS = (
     (re.compile(r"\b(psnr|ssim)\b", re.I), re.compile(r"\b(psnr|ssim|db)\b", re.I)),
     (re.compile(r"\b(iou|miou)\b", re.I), re.compile(r"\b(iou|miou)\b", re.I)),
     (re.compile(r"\bwin rate\b", re.I), re.compile(r"\bwin(ning)? rate", re.I)),
+    (re.compile(r"\b(R|recall)@\d+", re.I), re.compile(r"\b(R|recall)@\d|\brecall\b", re.I)),
     (re.compile(r"\baccuracy\b", re.I), re.compile(r"\baccura|\btop-?[15]\b|\berror", re.I)),
 )
 

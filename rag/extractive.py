@@ -52,7 +52,7 @@ def abstention(evidence: Evidence) -> Answer:
     if evidence.missing:
         message += f" {evidence.missing}"
     elif evidence.unknown_names:
-        names = ", ".join(repr(name) for name in evidence.unknown_names)
+        names = spoken_list([repr(name) for name in evidence.unknown_names])
         message += f" None of them mentions {names}."
     return Answer(answer=message, abstained=True, citations=[], sources=evidence.sources())
 

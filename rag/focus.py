@@ -157,7 +157,9 @@ WHICH_MEASURE = re.compile(
 # "Which two pre-training datasets were used ...?": a count of named things, not a list of papers.
 COUNTED_WHICH = re.compile(r"^\s*(which|what)\s+(two|three|four|five|six|\d+)\b", re.I)
 # "What COCO-WholeBody AP does RTMPose-l reach ...?": the value a thing attains is a quantity.
-ATTAINS = re.compile(r"^\s*what\s+\S+(\s+\S+){0,3}\s+(does|do|did)\s+.*\b(reach|achieve|attain|obtain|score)\b", re.I)
+ATTAINS = re.compile(
+    r"^\s*what\s+\S+(\s+\S+){0,3}\s+(does|do|did)\s+.*\b(reach|achieve|attain|obtain|score|get|hit)\b", re.I
+)
 
 
 # "In transformer-based intrusion detection, which design choice ...?": a leading phrase that sets the

@@ -30,7 +30,7 @@ from rag.errors import RagError
 from rag.feedback import feedback_vector
 from rag.rerank import rerank
 from rag.snapshot import IndexSnapshot
-from rag.text import content_terms, name_like_words
+from rag.text import content_terms, name_like_words, proper_words
 from rag.types import RETRIEVAL_MODES, Hit, RetrievalMode
 
 
@@ -197,7 +197,9 @@ class HybridRetriever:
             # "What is GaLore?": the paper titled "GaLore: ..." ahead of Q-GaLore and Natural GaLore,
             # which use the name more often. Dense and BM25 stay pure baselines.
             hits, _ = introducers_first(hits, self.snapshot, names, source)
-        return Retrieval(query, vector, hits, self.snapshot.unknown_names(list(names)))
+        # A capitalised word no indexed paper uses ("the Perceiver") names something the corpus lacks too.
+        unknown = self.snapshot.unknown_names([*names, *proper_words(query)])
+        return Retrieval(query, vector, hits, unknown)
 
     def _ranked_papers(
         self,

@@ -214,6 +214,16 @@ def name_like_words(text: str) -> list[str]:
     return list(dict.fromkeys(word for word in words if NAME_LIKE.match(word)))
 
 
+# "the latent array in the Perceiver": a capitalised word inside a sentence names something, even
+# when it is an ordinary word (which is why it is not name-like); an opening word may be any word.
+PROPER_WORD = re.compile(r"(?<=[a-z0-9,;)\"'] )[A-Z][a-z]+(?:-[A-Za-z]+)*\b")
+
+
+def proper_words(text: str) -> list[str]:
+    """Capitalised words inside a sentence of ``text`` ("Perceiver" in "... in the Perceiver")."""
+    return list(dict.fromkeys(PROPER_WORD.findall(text)))
+
+
 def vocabulary(texts: list[str]) -> set[str]:
     """Every lower-cased word of ``texts``: what an unknown-name check looks names up in."""
     return {word.lower() for text in texts for word in WORD.findall(text)}

@@ -492,3 +492,16 @@ def test_a_figure_in_a_sentence_ending_in_a_link_answers_and_a_modifier_suffix_n
         settings=full_settings,
     )
     assert not sheaf.abstained and "vector space" in sheaf.answer
+
+
+def test_an_ordinary_word_capitalised_as_a_name_the_corpus_never_uses_abstains(full_settings):
+    answer = rag.ask(
+        "what's the latent array in the Perceiver and why does it make the attention cost independent of input size?",
+        settings=full_settings,
+    )
+    assert answer.abstained and "'Perceiver'" in answer.answer and not answer.citations
+    # A recall figure asked of a paper that reports none.
+    recall = rag.ask("what text-to-video R@1 does MDMMT-2 get on MSR-VTT?", settings=full_settings)
+    assert recall.abstained and "figure" in recall.answer
+    several = rag.ask("Who won the 2018 FIFA World Cup?", settings=full_settings)
+    assert several.abstained and "'FIFA' and 'Cup'" in several.answer

@@ -789,3 +789,13 @@ def test_a_name_with_a_modifier_suffix_is_the_name():
 def test_what_is_the_largest_model_size_asks_for_a_quantity():
     assert analyze("What's the largest CodeGen2 model size that was released?").shape == "quantity"
     assert analyze("What is a compact size model?").shape == "definition"
+
+
+def test_a_capitalised_word_inside_a_question_may_name_something():
+    from rag.text import proper_words
+
+    assert proper_words("what's the latent array in the Perceiver and why is it cheap?") == ["Perceiver"]
+    # The opening word, and words after a figure or a name, are not taken for names.
+    assert proper_words("Which paper extends 3D Gaussian Splatting?") == ["Splatting"]
+    assert proper_words("What is LoRA?") == []
+    assert analyze("what text-to-video R@1 does MDMMT-2 get on MSR-VTT?").shape == "quantity"
