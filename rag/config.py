@@ -186,6 +186,11 @@ class AnswerSettings:
     # a paper holding this share of one example's key words (IDF-weighted) and close_min_coverage
     # of the question's is on topic. "nighttime photos" is 0.48 for a paper on nighttime images.
     example_min_coverage: float = 0.45
+    # A list or comparison question's word pair found as a phrase in a paper's title ("Greater
+    # Activation Sparsity" for "papers that exploit activation sparsity, i.e. ...") puts the paper on
+    # topic when both words are this rare (IDF; 3.0 is a word used by at most ~1 in 8 papers):
+    # "neural network" (2.3, 2.1) or "diffusion model" (3.4, 1.1) names no topic of its own.
+    title_phrase_min_idf: float = 3.0
     # score bonus for sentences of the shape asked (a number for "how much", "we propose"/"by"
     # for "how does", a name for "which"), and for sentences of the paper that introduces a name;
     shape_bonus: float = 0.1

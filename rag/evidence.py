@@ -34,7 +34,7 @@ from rag.focus import (
     is_passage,
     which_head,
 )
-from rag.rerank import closest_sentences
+from rag.rerank import closest_sentences, word_pairs
 from rag.retrieval import HybridRetriever, Retrieval, introducers_first, papers_first
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
@@ -45,6 +45,8 @@ from rag.text import (
     jargon,
     sentence_score,
     spoken_list,
+    stem_sequence,
+    stems_contain,
     stopwords,
     topic_terms,
     uses_word,
@@ -443,6 +445,21 @@ def citable_papers(
             return False
         return any(coverage(ex, words[paper_id], idf, unseen) >= settings.example_min_coverage for ex in examples)
 
+    # "... exploit activation sparsity, i.e. having many activations be zero ...": the clause that
+    # explains the topic dilutes its key words; a title naming the topic's phrase is on topic.
+    pairs = [
+        pair
+        for pair in word_pairs(focus.question)
+        if min(idf.get(word, unseen) for word in pair) >= settings.title_phrase_min_idf
+    ]
+
+    def phrased(hit: Hit) -> bool:
+        # Lists and comparisons only: an open question's phrase ("batch normalization" in "Why does
+        # batch normalization work poorly in NLP transformers?") is often context, not its topic.
+        if focus.shape not in ("list", "compare") or shares[hit.paper_id][0] < settings.close_min_coverage:
+            return False
+        return any(stems_contain(stem_sequence(hit.title), pair) for pair in pairs)
+
     def close(paper_id: str) -> bool:
         if focus.shape not in MANY_PAPER_SHAPES or shares[paper_id][0] < close_floor:
             return False
@@ -452,7 +469,11 @@ def citable_papers(
     return [
         h.paper_id
         for h in retrieval.hits
-        if shares[h.paper_id][1] or shares[h.paper_id][0] >= floor or close(h.paper_id) or on_example(h.paper_id)
+        if shares[h.paper_id][1]
+        or shares[h.paper_id][0] >= floor
+        or close(h.paper_id)
+        or on_example(h.paper_id)
+        or phrased(h)
     ]
 
 

@@ -18,7 +18,8 @@ Shape = Literal["definition", "mechanism", "quantity", "which", "list", "compare
 # Shapes answered by several papers: more are retrieved (with feedback) and more may be cited.
 MANY_PAPER_SHAPES = frozenset({"list", "compare", "synthesis"})
 
-COMPARE = re.compile(r"\b(compare|comparison|contrast|differences?|differ|versus|vs\.?)\b", re.I)
+# "What is the 'compute-equivalent gain' used to compare ...?" defines a yardstick; it asks for no comparison.
+COMPARE = re.compile(r"\b((?<!used to )compare|comparison|contrast|differences?|differ|versus|vs\.?)\b", re.I)
 LIST = re.compile(
     r"^\s*(which|what)\s+(other\s+)?(papers|works|studies|articles)\b|\b(list|what work exists|which papers|"
     r"what papers|papers (that|which|on|about|study))\b|"

@@ -505,3 +505,15 @@ def test_an_ordinary_word_capitalised_as_a_name_the_corpus_never_uses_abstains(f
     assert recall.abstained and "figure" in recall.answer
     several = rag.ask("Who won the 2018 FIFA World Cup?", settings=full_settings)
     assert several.abstained and "'FIFA' and 'Cup'" in several.answer
+
+
+def test_a_list_cites_papers_whose_titles_name_its_topic_phrase_despite_an_explaining_clause(full_settings):
+    answer = rag.ask(
+        "Which papers study or exploit activation sparsity in neural networks, i.e. having many activations be "
+        "zero to save compute?",
+        settings=full_settings,
+    )
+    titles = [c.title for c in answer.citations]
+    assert "Training-Free Activation Sparsity in Large Language Models" in titles, titles
+    assert any(t.startswith("Sparsing Law") for t in titles), titles
+    assert "activation sparsity" in answer.answer

@@ -799,3 +799,10 @@ def test_a_capitalised_word_inside_a_question_may_name_something():
     assert proper_words("Which paper extends 3D Gaussian Splatting?") == ["Splatting"]
     assert proper_words("What is LoRA?") == []
     assert analyze("what text-to-video R@1 does MDMMT-2 get on MSR-VTT?").shape == "quantity"
+
+
+def test_a_yardstick_used_to_compare_things_is_defined_not_compared():
+    assert analyze("What is the 'compute-equivalent gain' used to compare post-training enhancements?").shape == (
+        "definition"
+    )
+    assert analyze("How do LoRA and GaLore compare?").shape == "compare"
