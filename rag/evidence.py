@@ -945,10 +945,19 @@ def _paper_names(
     variant the paper spells differently must not make an answerable figure look unstated."""
     texts = _paper_texts(snapshot, paper_id, scored)
     if every:
+        # "CodeACT-DeepSeek-Coder-6.7B" is DeepSeek-Coder tuned with CodeACT: both names are used.
+        texts = [split_compounds(text, focus.names) for text in texts]
         return all(
             any(uses_leading_word(text, name) or spells_acronym(text, name) for text in texts) for name in focus.names
         )
     return any(uses_name(text, name) for text in texts for name in focus.names)
+
+
+def split_compounds(text: str, names: tuple[str, ...]) -> str:
+    """The text with a question's name that prefixes a hyphenated compound set apart from the rest."""
+    for name in names:
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}-(?=[A-Z])", f"{name} ", text)
+    return text
 
 
 def uses_leading_word(text: str, name: str) -> bool:

@@ -26,6 +26,7 @@ from rag.evidence import (
     method_part_bonus,
     names_answer,
     spells_acronym,
+    split_compounds,
     uses_name,
 )
 from rag.focus import (
@@ -151,6 +152,7 @@ def names_not_covered(evidence: Evidence, chosen: list[ScoredSentence]) -> list[
     if evidence.focus is None:
         return []
     texts = [c.sentence.text for c in chosen] + [evidence.title(c.sentence.paper_id) for c in chosen]
+    texts = [split_compounds(text, evidence.focus.names) for text in texts]
     return [name for name in evidence.focus.names if not any(uses_name(text, name) for text in texts)]
 
 

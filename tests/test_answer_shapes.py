@@ -517,3 +517,11 @@ def test_a_list_cites_papers_whose_titles_name_its_topic_phrase_despite_an_expla
     assert "Training-Free Activation Sparsity in Large Language Models" in titles, titles
     assert any(t.startswith("Sparsing Law") for t in titles), titles
     assert "activation sparsity" in answer.answer
+
+
+def test_a_figure_for_a_method_applied_to_a_named_model_is_found_in_their_compound_name(full_settings):
+    # The abstract writes "CodeACT-DeepSeek-Coder-6.7B ... decreases peak GPU memory usage by 27%".
+    answer = rag.ask(
+        "By how much does CodeACT cut peak GPU memory when fine-tuning DeepSeek-Coder-6.7B?", settings=full_settings
+    )
+    assert not answer.abstained and "27%" in answer.answer

@@ -806,3 +806,12 @@ def test_a_yardstick_used_to_compare_things_is_defined_not_compared():
         "definition"
     )
     assert analyze("How do LoRA and GaLore compare?").shape == "compare"
+
+
+def test_a_question_name_prefixing_a_compound_is_set_apart():
+    from rag.evidence import split_compounds
+
+    text = "CodeACT-DeepSeek-Coder-6.7B decreases peak GPU memory usage by 27%."
+    assert split_compounds(text, ("CodeACT", "DeepSeek-Coder-6")).startswith("CodeACT DeepSeek-Coder-6.7B")
+    # Without the prefix among the question's names, the compound stays one name.
+    assert split_compounds("Q-GaLore saves memory.", ("GaLore",)) == "Q-GaLore saves memory."
