@@ -218,7 +218,8 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
             continue
         chosen.append(candidate)
         per_paper[paper_id] = per_paper.get(paper_id, 0) + 1
-    chosen = with_how(evidence, with_naming_sentence(evidence, chosen, candidates), candidates)
+    chosen = with_proposal(evidence, with_naming_sentence(evidence, chosen, candidates), candidates)
+    chosen = with_how(evidence, chosen, candidates)
     chosen = with_antecedents(evidence, with_solution(evidence, chosen, candidates))
     return with_stated_fact(evidence, with_how_from_others(evidence, chosen))
 
@@ -285,6 +286,29 @@ def without_background(evidence: Evidence, candidates: list[ScoredSentence]) -> 
         if c.sentence.position >= proposals[c.sentence.paper_id]
         or any(mentions(c.sentence.text, name) for name in focus.names)
     ]
+
+
+def with_proposal(
+    evidence: Evidence, chosen: list[ScoredSentence], candidates: list[ScoredSentence]
+) -> list[ScoredSentence]:
+    """A "what is X?" answer from the paper about X (its title is the topic or introduces the name)
+    quotes where that paper proposes it ("Here, we introduce an algorithm that explicitly uncovers
+    the multiple facets of each neuron ..."), not only a result sentence that repeats the name."""
+    focus = evidence.focus
+    if focus is None or focus.shape != "definition" or not chosen:
+        return chosen
+    paper_id = chosen[0].sentence.paper_id
+    if paper_id not in evidence.titled | evidence.focus_papers:
+        return chosen
+    # Only into room left: the quotes already chosen outscored it, and one may define X without "we propose".
+    if len(chosen) >= evidence.settings.single_paper_sentences or any(
+        PROPOSAL.search(c.sentence.text) or defines_name(c.sentence.text, focus) for c in chosen
+    ):
+        return chosen
+    proposal = next(
+        (c for c in candidates if c.sentence.paper_id == paper_id and PROPOSAL.search(c.sentence.text)), None
+    )
+    return chosen if proposal is None else [*chosen, proposal]
 
 
 def with_how(

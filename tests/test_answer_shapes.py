@@ -525,3 +525,9 @@ def test_a_figure_for_a_method_applied_to_a_named_model_is_found_in_their_compou
         "By how much does CodeACT cut peak GPU memory when fine-tuning DeepSeek-Coder-6.7B?", settings=full_settings
     )
     assert not answer.abstained and "27%" in answer.answer
+
+
+def test_what_is_x_quotes_where_the_paper_about_x_proposes_it(full_settings):
+    # Its best-scoring sentence is a conclusion that repeats the name; the proposal says what it is.
+    answer = rag.ask("What is multifaceted feature visualization?", settings=full_settings)
+    assert not answer.abstained and "multiple facets of each neuron" in answer.answer
