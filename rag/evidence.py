@@ -956,7 +956,7 @@ def _paper_names(
 def split_compounds(text: str, names: tuple[str, ...]) -> str:
     """The text with a question's name that prefixes a hyphenated compound set apart from the rest."""
     for name in names:
-        text = re.sub(rf"(?<![\w-]){re.escape(name)}-(?=[A-Z])", f"{name} ", text)
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}-(?=[A-Z])", lambda match: match.group(0)[:-1] + " ", text)
     return text
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from rag.text import ADDRESSING, EXPLETIVE_IT, content_terms, name_like_words, topic_terms
@@ -265,7 +266,12 @@ def asked_terms(focus: Focus) -> set[str]:
     question = focus.question.partition(SUBJECT_MARK)[0]
     likened = content_terms(" ".join(m.group(0) for m in LIKENESS.finditer(question)))
     unlikened = content_terms(LIKENESS.sub(" ", question))
-    return set(focus.terms) - topic_terms(" ".join(focus.names)) - content_terms(CARRIER_WORDS) - (likened - unlikened)
+    return set(focus.terms) - topic_terms(" ".join(focus.names)) - _carrier_terms() - (likened - unlikened)
+
+
+@lru_cache(maxsize=1)
+def _carrier_terms() -> frozenset[str]:
+    return frozenset(content_terms(CARRIER_WORDS))
 
 
 # "What size of model ...?", "on what kind of hardware?": words naming the attribute asked for, which
