@@ -78,6 +78,12 @@ def test_a_technical_term_no_paper_uses_abstains_without_calling_the_llm(server,
     assert '"backscatter"' in answer.answer
 
 
+def test_a_capitalised_name_no_paper_uses_abstains_without_calling_the_llm(server, llm_settings):
+    answer = rag.ask("How does the latent array in the Perceiver scale with input size?", settings=llm_settings)
+    assert answer.abstained and server.requests == []
+    assert "'Perceiver'" in answer.answer
+
+
 def test_server_down_gives_a_clear_note_and_the_extractive_answer(llm_settings):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
