@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 import rag
 from rag.eval_metrics import dangling_openers
 
@@ -472,16 +474,6 @@ def test_a_sentence_saying_what_the_name_is_is_quoted_with_the_one_it_reads_afte
     assert "averaging the weights of multiple models" in soups.answer
 
 
-def test_which_kind_quotes_the_sentence_naming_one_described_by_likeness(full_settings):
-    # No abstract says "dropout-style"; NASNet's names its regularizer ScheduledDropPath.
-    answer = rag.ask(
-        "what dropout-style regularizer did the paper that searches a conv cell on CIFAR-10 and transfers it "
-        "to ImageNet introduce to help its models generalize?",
-        settings=full_settings,
-    )
-    assert not answer.abstained and "ScheduledDropPath" in answer.answer
-
-
 def test_a_figure_in_a_sentence_ending_in_a_link_answers_and_a_modifier_suffix_names_the_model(full_settings):
     sizes = rag.ask("What's the largest CodeGen2 model size that was released?", settings=full_settings)
     assert not sizes.abstained and "16B" in sizes.answer and "://" not in sizes.answer
@@ -519,15 +511,31 @@ def test_a_list_cites_papers_whose_titles_name_its_topic_phrase_despite_an_expla
     assert "activation sparsity" in answer.answer
 
 
-def test_a_figure_for_a_method_applied_to_a_named_model_is_found_in_their_compound_name(full_settings):
-    # The abstract writes "CodeACT-DeepSeek-Coder-6.7B ... decreases peak GPU memory usage by 27%".
-    answer = rag.ask(
-        "By how much does CodeACT cut peak GPU memory when fine-tuning DeepSeek-Coder-6.7B?", settings=full_settings
-    )
-    assert not answer.abstained and "27%" in answer.answer
+# One question, the quote its answer must hold, and why the answerer used to miss it.
+ANSWERED_WITH = [
+    pytest.param(
+        "what dropout-style regularizer did the paper that searches a conv cell on CIFAR-10 and transfers it "
+        "to ImageNet introduce to help its models generalize?",
+        "ScheduledDropPath",
+        # No abstract says "dropout-style"; NASNet's names its regularizer ScheduledDropPath.
+        id="a-which-kind-described-by-likeness",
+    ),
+    pytest.param(
+        "By how much does CodeACT cut peak GPU memory when fine-tuning DeepSeek-Coder-6.7B?",
+        "27%",
+        # The abstract writes "CodeACT-DeepSeek-Coder-6.7B ... decreases peak GPU memory usage by 27%".
+        id="a-figure-for-a-method-applied-to-a-named-model",
+    ),
+    pytest.param(
+        "What is multifaceted feature visualization?",
+        "multiple facets of each neuron",
+        # Its best-scoring sentence is a conclusion that repeats the name; the proposal says what it is.
+        id="what-is-x-quotes-the-proposal-of-the-paper-about-x",
+    ),
+]
 
 
-def test_what_is_x_quotes_where_the_paper_about_x_proposes_it(full_settings):
-    # Its best-scoring sentence is a conclusion that repeats the name; the proposal says what it is.
-    answer = rag.ask("What is multifaceted feature visualization?", settings=full_settings)
-    assert not answer.abstained and "multiple facets of each neuron" in answer.answer
+@pytest.mark.parametrize(("question", "quote"), ANSWERED_WITH)
+def test_the_answer_quotes_what_answers(full_settings, question, quote):
+    answer = rag.ask(question, settings=full_settings)
+    assert not answer.abstained and quote in answer.answer, answer.answer
