@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -127,7 +128,8 @@ def _boundaries(corpus: Corpus, env: dict[str, str], log: Path) -> list[str]:
 def test_kill_at_every_write_boundary_loses_nothing(corpus, baseline, env_for, tmp_path):
     names = _boundaries(corpus, _fresh(baseline, env_for("enumerate")), tmp_path / "boundaries.log")
     assert {"add-chunks", "add-sentences", "commit", "delete-other-versions", "prune-manifest"} <= set(names)
-    for step in range(1, len(names) + 1):
+
+    def kill_then_recover(step: int) -> None:
         env = _fresh(baseline, env_for(f"fault-{step}"))
         killed = _rag(env, "ingest", "--prune", str(corpus.v2_path), fault=str(step))
         assert killed.returncode == -signal.SIGKILL, (step, names[step - 1], killed.stderr[-500:])
@@ -135,6 +137,12 @@ def test_kill_at_every_write_boundary_loses_nothing(corpus, baseline, env_for, t
         again = _rag(env, "ingest", "--prune", str(corpus.v2_path))
         assert again.returncode == 0, (step, again.stderr)
         _assert_final(_state(env, lexical=True), corpus)
+
+    # Each step has its own index copy, so two run at once: the steps are mostly process start-up,
+    # and this is the suite's longest test.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for finished in [pool.submit(kill_then_recover, step) for step in range(1, len(names) + 1)]:
+            finished.result()
 
 
 def _fresh(baseline: Path, env: dict[str, str]) -> dict[str, str]:
