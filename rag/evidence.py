@@ -29,6 +29,7 @@ from rag.focus import (
     asked_noun,
     asked_of_subject,
     asked_terms,
+    asks_expansion,
     attribute_words,
     enumerated_examples,
     is_passage,
@@ -281,7 +282,21 @@ def shape_bonus(text: str, focus: Focus, settings: AnswerSettings) -> float:
 def defines_name(text: str, focus: Focus) -> bool:
     """The sentence that introduces a name the question asks about ("we propose X, a ...")."""
     named = [name for name in focus.names if mentions(text, name)]
-    return bool(named) and (DEFINES.search(text) is not None or any(introduces(text, name) for name in named))
+    return bool(named) and (
+        DEFINES.search(text) is not None
+        or any(introduces(text, name) for name in named)
+        # Only "What is X?" asks what kind of thing a name is; elsewhere "optimizers like SGD" is background.
+        or (focus.shape == "definition" and any(categorizes(text, name) for name in named))
+    )
+
+
+def categorizes(text: str, name: str) -> bool:
+    """A sentence saying what kind of thing ``name`` is, as a paper citing it does: "distributed
+    algorithms like DiLoCo have relaxed ...", "DiLoCo, a distributed training method, ..."."""
+    escaped = re.escape(name)
+    member = rf"\b[a-z][\w-]*s,? (?:like|such as|including) (?:the )?{escaped}(?![\w-])"
+    apposition = rf"(?<![\w-]){escaped}(?:\s*\([^)]*\))?, (?:a|an) [a-z]"
+    return re.search(f"{member}|{apposition}", text) is not None
 
 
 def _has_shape(text: str, focus: Focus) -> float:
@@ -493,7 +508,9 @@ YEAR = re.compile(r"\b(19|20)\d\d\b")
 # A named accelerator: "T4", "A100", "TPU v3", "RTX 4090".
 HARDWARE = re.compile(
     r"\b([AHLPT]\d{1,3}|V100|TPU\s?v?\d*|RTX\s?\d{4}\w*|GTX\s?\d{3,4}|MI\d{3}\w*|Gaudi\d?|Jetson|Ascend|"
-    r"Titan|Quadro|Tesla|Xeon|EPYC|Apple M\d|[A-Z]\d{4})\b"
+    r"Titan|Quadro|Tesla|Xeon|EPYC|Apple M\d|[A-Z]\d{4})\b|"
+    # "the energy efficient ET-SoC-1 chip": any name given to a chip or board.
+    r"\b[A-Z][\w-]*[A-Z0-9][\w-]* (?:chip|accelerator|processor|SoC|FPGA|board|NPU)s?\b"
 )
 # Kinds of fact a question may ask for, and what a sentence stating one must contain.
 FACT_KINDS = (
@@ -520,7 +537,11 @@ FACT_KINDS = (
     (
         # "What GPU model does X run on?": a named accelerator, not a count of GPUs.
         "hardware",
-        re.compile(r"\b(what|which) (kind of |type of )?(gpus?|accelerators?|hardware|chips?)( model| type)?\b", re.I),
+        re.compile(
+            r"\b(what|which) (kind of |type of )?([\w-]+ ){0,2}?"
+            r"(gpus?|accelerators?|hardware|chips?|boards?|fpgas?)( model| type)?\b",
+            re.I,
+        ),
         HARDWARE,
         "which hardware",
     ),
@@ -581,6 +602,8 @@ MEASURED_NOUN = re.compile(
     re.I,
 )
 SIZE_OF_ITSELF = frozenset({"model", "batch"})
+# "What is the largest size of the models ...?" measures the models, whose largest is told "up to 410M".
+DEGREES = frozenset("largest smallest biggest maximum minimum max min total average typical overall final".split())
 
 
 def measured_noun(question: str) -> set[str]:
@@ -589,7 +612,7 @@ def measured_noun(question: str) -> set[str]:
     if match is None:
         return set()
     noun = (match.group(1) or match.group(2)).lower()
-    return set() if noun in SIZE_OF_ITSELF else content_terms(noun)
+    return set() if noun in SIZE_OF_ITSELF | DEGREES else content_terms(noun)
 
 
 def measured_units(question: str) -> set[str]:
@@ -676,7 +699,11 @@ def ends_noun_phrase(next_word: str) -> bool:
 # "Which optimizer / dataset / metric ...?" asks for a named thing of a specific kind; a sentence
 # that never names one ("baselines built with various optimizers") does not answer it. Kinds
 # such as "method" are left out: the paper's proposal names the method without the word.
-NAMED_KINDS = frozenset("optimizer dataset benchmark metric loss schedule library toolkit format regularizer".split())
+NAMED_KINDS = frozenset(
+    "optimizer dataset benchmark metric loss schedule library toolkit format regularizer "
+    # Parts a system is built from or run on, asked as "which encoder does X use?" (see asked_noun).
+    "engine encoder decoder backbone tokenizer simulator".split()
+)
 
 # Verbs that introduce a new name: "we curate Quilt", "the dataset is called Quilt".
 INTRODUCING = r"(?:(?:curat|collect|construct|creat|introduc|present|propos|releas|call|nam)(?:e|es|ed|s)?|build|built)"
@@ -742,10 +769,27 @@ def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
     ]
     if focus.shape == "quantity":
         facts.insert(0, (NUMBER, "the figure asked for"))
-    kind = which_head(focus.question)
+    kind = which_head(focus.question) or asked_noun(focus.question)
     if focus.shape == "which" and kind in NAMED_KINDS:
         facts.append((named_kind_pattern(kind, focus.question), f"which {kind}"))
+    if asks_expansion(focus.question) and focus.names:
+        facts.append((spelled_out_pattern(focus.names), EXPANSION_LABEL))
     return facts
+
+
+EXPANSION_LABEL = "what the name stands for"
+
+
+def spelled_out_pattern(names: tuple[str, ...]) -> re.Pattern:
+    """A sentence spelling out one of the names: "Retrieval Based Distillation (ReBase)", or
+    "MNAR (missing not at random)"."""
+    forms = []
+    for name in names:
+        # The spelled-out words start with the name's first letter: "BERT (Devlin et al.)" is a citation.
+        first = f"[{name[0].upper()}{name[0].lower()}]"
+        forms.append(rf"\b{first}\S*(?:\s+\S+){{0,6}}?\s*\(\s*{re.escape(name)}s?\s*[),;]")
+        forms.append(rf"\b{re.escape(name)}s?\s*\(\s*{first}[a-z]")
+    return re.compile("|".join(forms))
 
 
 def fact_gap(
@@ -765,6 +809,11 @@ def fact_gap(
     sizes = MODEL_SIZE.findall(focus.question)
     if sizes:
         names_all = {pid for pid in names_all if all(_paper_uses_size(snapshot, pid, size, scored) for size in sizes)}
+    # "the early-exit speech recognition models": a rare compound some candidate uses picks out the
+    # subject's paper; a neighbour's figure ("WERs of 3.0% on Librispeech") does not answer for it.
+    for compound in subject_compounds(focus.question, citable, snapshot, scored, settings):
+        named = {pid for pid in named if _paper_uses_phrase(snapshot, pid, compound, scored)}
+        names_all &= named
     # "What size of model ...?" is answered by "1B parameters": the attribute's own word need not appear.
     asked = asked_terms(focus) - attribute_words(focus.question)
     units = counted_units(focus.question) | measured_units(focus.question)
@@ -827,7 +876,7 @@ def fact_gap(
             return f"{found}, but none of them states {label}.", ()
         # A figure, a year, a named accelerator or a name of the kind asked ("which regularizer": "...
         # called ScheduledDropPath") is the fact itself; the other patterns ("by Google") only hint at it.
-        if needs is NUMBER or needs is YEAR or label.startswith("which "):
+        if needs is NUMBER or needs is YEAR or label.startswith("which ") or label == EXPANSION_LABEL:
             stating.append(stated)
     unique = {(c.sentence.paper_id, c.sentence.position): c for c in stating}
     return "", tuple(unique.values())
@@ -929,6 +978,30 @@ def _paper_uses_size(
 def abstract_text(title: str, sentences: list[StoredSentence]) -> str:
     """A paper's title and abstract as one text: what a paper "uses" is looked up in."""
     return title + " " + " ".join(s.text for s in sentences)
+
+
+COMPOUND = re.compile(r"(?<![\w-])[a-z]{2,}(?:-[a-z]{2,})+(?![\w-])")
+
+
+def subject_compounds(
+    question: str, citable: list[str], snapshot: IndexSnapshot, scored: list[ScoredSentence], settings: AnswerSettings
+) -> list[str]:
+    """The question's hyphenated compounds ("early-exit") that are specific (the rarest part is used
+    by at most common_name_share of papers) and that a citable paper uses: they name the subject. A
+    compound no candidate uses is the asker's own wording, and constrains nothing."""
+    return [
+        compound
+        for compound in dict.fromkeys(COMPOUND.findall(asked_clause(question)))
+        if snapshot.paper_share(compound.replace("-", " ")) <= settings.common_name_share
+        and any(_paper_uses_phrase(snapshot, pid, compound, scored) for pid in citable)
+    ]
+
+
+def _paper_uses_phrase(snapshot: IndexSnapshot, paper_id: str, compound: str, scored: list[ScoredSentence]) -> bool:
+    """Whether the paper's title or retrieved sentences use the compound, hyphenated or spaced."""
+    spelled = r"[\s-]".join(map(re.escape, compound.split("-")))
+    pattern = re.compile(rf"(?<![\w-]){spelled}(?:s|es|ed)?(?!\w)", re.I)
+    return any(pattern.search(text) for text in _paper_texts(snapshot, paper_id, scored))
 
 
 def _paper_texts(snapshot: IndexSnapshot, paper_id: str, scored: list[ScoredSentence]) -> list[str]:

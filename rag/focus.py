@@ -246,7 +246,9 @@ def analyze(question: str) -> Focus:
     ("(regarding GaLore)") adds names, not key words."""
     asked = question.partition(SUBJECT_MARK)[0]
     names = tuple(name_like_words(question))
-    return Focus(question, question_shape(asked), names, frozenset(topic_terms(asked) | topic_terms(" ".join(names))))
+    # "DETR-style detectors" are about DETR: "style" is no key word (a paper on writing style is off topic).
+    keyed = LIKENESS.sub(r"\1", asked)
+    return Focus(question, question_shape(asked), names, frozenset(topic_terms(keyed) | topic_terms(" ".join(names))))
 
 
 # Words that point at the subject or only carry the clause ("to help its models generalize"): an
@@ -261,12 +263,29 @@ CARRIER_WORDS = (
 LIKENESS = re.compile(r"\b([\w]+)-(?:style|like|esque|inspired|type)\b", re.I)
 
 
+# "What does MNAR stand for?", "ReBase: what is the name short for?": asks for the words an acronym
+# abbreviates. The answering sentence spells them out ("missing not-at-random (MNAR)") and never
+# says "stand" or "short".
+EXPANSION_ASKED = re.compile(
+    r"\b(?:(?:the )?(?:name|acronym|abbreviation) )?(?:stands? for|short for|abbreviat\w*|acronym|"
+    r"full (?:name|form)|expan(?:d|ds|ded|sion)|spell(?:s|ed)? out)\b",
+    re.I,
+)
+
+
+def asks_expansion(question: str) -> bool:
+    """Whether the question asks what a name abbreviates (see EXPANSION_ASKED)."""
+    return EXPANSION_ASKED.search(question) is not None
+
+
 def asked_terms(focus: Focus) -> set[str]:
     """The key words other than the names: what is asked about the subject ("parameters", "released")."""
     question = focus.question.partition(SUBJECT_MARK)[0]
     likened = content_terms(" ".join(m.group(0) for m in LIKENESS.finditer(question)))
     unlikened = content_terms(LIKENESS.sub(" ", question))
-    return set(focus.terms) - topic_terms(" ".join(focus.names)) - _carrier_terms() - (likened - unlikened)
+    expansion = content_terms(" ".join(m.group(0) for m in EXPANSION_ASKED.finditer(question)))
+    kept = set(focus.terms) - topic_terms(" ".join(focus.names)) - _carrier_terms()
+    return kept - (likened - unlikened) - expansion
 
 
 @lru_cache(maxsize=1)
@@ -277,7 +296,8 @@ def _carrier_terms() -> frozenset[str]:
 # "What size of model ...?", "on what kind of hardware?": words naming the attribute asked for, which
 # the answer states as a value ("1B parameters", "T4 GPUs") rather than by name.
 ATTRIBUTE_ASKED = re.compile(
-    r"\b(?:what|which)\s+(?:(size|scale|number|amount|quantity|magnitude|length|duration|share|fraction|"
+    r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+the\s+(?:largest|smallest|biggest|maximum|minimum|total)\s+)?"
+    r"(?:(size|scale|number|amount|quantity|magnitude|length|duration|share|fraction|"
     r"proportion|percentage|portion)\b|"
     r"(?:kind|type|sort|form)s?\s+of\s+([\w-]+))",
     re.I,

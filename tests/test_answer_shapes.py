@@ -532,7 +532,47 @@ ANSWERED_WITH = [
         # Its best-scoring sentence is a conclusion that repeats the name; the proposal says what it is.
         id="what-is-x-quotes-the-proposal-of-the-paper-about-x",
     ),
+    pytest.param(
+        "what does MNAR stand for",
+        "missing not-at-random (MNAR)",
+        # No sentence says "stand"; the one spelling the acronym out answers.
+        id="an-acronym-is-answered-by-its-spelled-out-words",
+    ),
+    pytest.param(
+        "what is DiLoCo",
+        "distributed algorithms like DiLoCo",
+        # The only paper using the name builds on it; its sentence saying what kind of thing it is answers.
+        id="what-is-x-quotes-the-sentence-naming-its-kind",
+    ),
+    pytest.param(
+        "What is the largest size of the Transformer language models trained with codebook features?",
+        "410M parameters",
+        # "the largest size" measures the models, whose largest is told as "up to 410M parameters".
+        id="the-largest-size-is-a-figure-of-the-models",
+    ),
+    pytest.param(
+        "On which energy-efficient chip were the small LoRA-tuned protein language models deployed?",
+        "ET-SoC-1 chip",
+        id="a-named-chip-answers-which-chip",
+    ),
 ]
+
+# Near-domain questions: the corpus has their subject but not the fact asked.
+ABSTAINS_ON = [
+    pytest.param(
+        "What word error rate do the early-exit speech recognition models reach on LibriSpeech test-clean?",
+        # Another speech paper gives LibriSpeech WERs; the early-exit paper gives none.
+        id="a-neighbour-paper-figure-is-not-the-subject-figure",
+    ),
+    pytest.param("Which vision encoder does the AKI-4B multimodal model use?", id="which-encoder-none-named"),
+    pytest.param("what does BERT stand for", id="no-abstract-spells-the-acronym-out"),
+]
+
+
+@pytest.mark.parametrize("question", ABSTAINS_ON)
+def test_a_fact_no_paper_about_the_subject_states_is_not_answered(full_settings, question):
+    answer = rag.ask(question, settings=full_settings)
+    assert answer.abstained and not answer.citations, answer.answer
 
 
 @pytest.mark.parametrize(("question", "quote"), ANSWERED_WITH)

@@ -18,7 +18,7 @@ from rag.evidence import (
     with_digits,
 )
 from rag.extractive import asks_for_one, paper_lead, readable, select_sentences
-from rag.focus import analyze, asked_of_subject, asked_terms, standalone_text, which_head
+from rag.focus import analyze, asked_of_subject, asked_terms, attribute_words, standalone_text, which_head
 from rag.text import name_like_words
 from tests.fakes import GALORE, GROKKING, hit_for, sentence_with_vector
 
@@ -815,3 +815,53 @@ def test_a_question_name_prefixing_a_compound_is_set_apart():
     assert split_compounds(text, ("CodeACT", "DeepSeek-Coder-6")).startswith("CodeACT DeepSeek-Coder-6.7B")
     # Without the prefix among the question's names, the compound stays one name.
     assert split_compounds("Q-GaLore saves memory.", ("GaLore",)) == "Q-GaLore saves memory."
+
+
+def test_asking_what_a_name_stands_for_asks_for_its_spelled_out_words():
+    from rag.evidence import spelled_out_pattern
+    from rag.focus import asks_expansion
+
+    focus = analyze("ReBase - what is it and what does the name stand for?")
+    assert asks_expansion(focus.question) and not asked_terms(focus) & {"stand", "name"}
+    assert any(label == "what the name stands for" for _, label in asked_facts(focus))
+    assert not asks_expansion("How well does ReBase stand up to larger models?")
+    spelled = spelled_out_pattern(("ReBase", "MNAR", "BERT"))
+    assert spelled.search("we present Retrieval Based Distillation (ReBase), a method")
+    assert spelled.search("the bias of missing not-at-random (MNAR), this work")
+    # A citation in parentheses spells nothing out.
+    assert not spelled.search("masked language modeling of BERT (Devlin et al., 2019)")
+
+
+def test_a_citing_sentence_saying_what_kind_of_thing_a_name_is_defines_it():
+    from rag.evidence import categorizes, defines_name
+
+    assert categorizes("Recently, distributed algorithms like DiLoCo have relaxed such constraints.", "DiLoCo")
+    assert categorizes("We build on DiLoCo, a distributed training method.", "DiLoCo")
+    assert not categorizes("In this paper, we improve DiLoCo in three ways.", "DiLoCo")
+    # Only a definition question reads it so: "optimizers like SGD" is background to a how-question.
+    text = "error compensation only works with basic optimizers like SGD and momentum SGD."
+    assert defines_name(text, analyze("What is SGD?"))
+    assert not defines_name(text, analyze("How does 1-bit Adam get around SGD's limits?"))
+
+
+def test_the_largest_size_of_a_thing_asks_for_its_figure_not_a_largest():
+    question = "What is the largest size of the Transformer language models trained with codebook features?"
+    assert measured_noun(question) == set()
+    assert "size" in attribute_words(question)
+
+
+def test_a_named_chip_or_board_is_hardware_and_an_encoder_is_a_named_part():
+    from rag.evidence import HARDWARE
+
+    assert HARDWARE.search("the deployment of our models on the energy efficient ET-SoC-1 chip")
+    assert HARDWARE.search("a hardware platform of one Xilinx ZCU104 FPGA")
+    assert not HARDWARE.search("a hardware-level computation reordering scheme")
+    chip = analyze("On which energy-efficient chip were the protein language models deployed?")
+    assert any(label == "which hardware" for _, label in asked_facts(chip))
+    engine = analyze("Which text-to-speech engine was used to synthesize the speech?")
+    assert any(label == "which engine" for _, label in asked_facts(engine))
+
+
+def test_a_thing_likened_to_a_name_is_about_the_name_not_the_likeness():
+    assert "style" not in analyze("Which papers work on DETR-style object detectors?").terms
+    assert "detr" in analyze("Which papers work on DETR-style object detectors?").terms
