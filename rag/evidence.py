@@ -44,6 +44,7 @@ from rag.text import (
     content_terms,
     coverage,
     jargon,
+    proper_words,
     sentence_score,
     spoken_list,
     stem_sequence,
@@ -859,6 +860,21 @@ def fact_gap(
         measures_it = needs is not NUMBER or measure <= with_equivalents(content_terms(f"{text} {spelled}"))
         return needs.search(text) is not None and on_subject and counts_it and names_value and sized and measures_it
 
+    # A paper that only uses a name ("We evaluate LongGen on Llama-2 7B") says nothing of the named
+    # thing's own figures unless the sentence names it: "training on 5B long-context data" is LongGen's.
+    subject = grammatical_subject(focus)
+
+    @cache
+    def names_own_subject(paper_id: str) -> bool:
+        texts = _paper_texts(snapshot, paper_id, scored)
+        return any(uses_name(texts[0], name) or any(introduces(t, name) for t in texts) for name in subject)
+
+    def about_subject(candidate: ScoredSentence) -> bool:
+        text, paper_id = candidate.sentence.text, candidate.sentence.paper_id
+        if not subject or names_own_subject(paper_id):
+            return True
+        return any(uses_leading_word(text, name) for name in subject)
+
     stating = []
     for needs, label in asked_facts(focus):
         stated = next(
@@ -866,13 +882,14 @@ def fact_gap(
                 c
                 for c in scored
                 if c.sentence.paper_id in (names_all if needs is NUMBER else named)
+                and (needs is not NUMBER or about_subject(c))
                 and states(c.sentence.text, c.sentence.paper_id, needs)
             ),
             None,
         )
         if stated is None:
-            subject = spoken_list(focus.names)
-            found = f"The indexed papers mention {subject}" if subject else "The papers found are on this topic"
+            mentioned = spoken_list(focus.names or subject)
+            found = f"The indexed papers mention {mentioned}" if mentioned else "The papers found are on this topic"
             return f"{found}, but none of them states {label}.", ()
         # A figure, a year, a named accelerator or a name of the kind asked ("which regularizer": "...
         # called ScheduledDropPath") is the fact itself; the other patterns ("by Google") only hint at it.
@@ -978,6 +995,21 @@ def _paper_uses_size(
 def abstract_text(title: str, sentences: list[StoredSentence]) -> str:
     """A paper's title and abstract as one text: what a paper "uses" is looked up in."""
     return title + " " + " ".join(s.text for s in sentences)
+
+
+AUXILIARY = r"\b(?:was|were|is|are|does|do|did|has|have|had|can|could|will|would)\s+(?:the\s+)?"
+
+
+def grammatical_subject(focus: Focus) -> tuple[str, ...]:
+    """The names a question asks about as its grammatical subject ("How many tokens was Chinchilla
+    trained on?"), as opposed to names that only set the scene ("With wav2vec 2.0 pre-training, what
+    WER is reached?"). Plain capitalised words count: "Chinchilla" is no name-like word."""
+    clause = asked_clause(focus.question)
+    candidates = focus.names + tuple(proper_words(clause))
+    # "do LinkedIn's kernels save" is about the kernels: a possessive is not the subject.
+    return tuple(
+        name for name in candidates if re.search(AUXILIARY + re.escape(name) + r"(?![\w-]|['\u2019]s\b)", clause)
+    )
 
 
 COMPOUND = re.compile(r"(?<![\w-])[a-z]{2,}(?:-[a-z]{2,})+(?![\w-])")

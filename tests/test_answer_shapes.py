@@ -565,6 +565,11 @@ ABSTAINS_ON = [
         id="a-neighbour-paper-figure-is-not-the-subject-figure",
     ),
     pytest.param("Which vision encoder does the AKI-4B multimodal model use?", id="which-encoder-none-named"),
+    pytest.param(
+        "How many training tokens was Chinchilla trained on?",
+        # Its paper's token figures are of the 400 models it trained, not of Chinchilla.
+        id="a-figure-of-a-subject-not-named-in-the-title-must-name-it",
+    ),
     pytest.param("what does BERT stand for", id="no-abstract-spells-the-acronym-out"),
 ]
 

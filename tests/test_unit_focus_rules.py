@@ -865,3 +865,13 @@ def test_a_named_chip_or_board_is_hardware_and_an_encoder_is_a_named_part():
 def test_a_thing_likened_to_a_name_is_about_the_name_not_the_likeness():
     assert "style" not in analyze("Which papers work on DETR-style object detectors?").terms
     assert "detr" in analyze("Which papers work on DETR-style object detectors?").terms
+
+
+def test_the_grammatical_subject_is_a_name_after_the_auxiliary_verb():
+    from rag.evidence import grammatical_subject
+
+    assert grammatical_subject(analyze("How many training tokens was Chinchilla trained on?")) == ("Chinchilla",)
+    assert "GaLore" in grammatical_subject(analyze("How much memory does GaLore save?"))
+    # A name that only sets the scene is not what the figure is of.
+    scene = "With wav2vec 2.0 pre-training and self-training, what word error rate is reached on Librispeech?"
+    assert grammatical_subject(analyze(scene)) == ()
