@@ -867,7 +867,12 @@ def fact_gap(
     @cache
     def names_own_subject(paper_id: str) -> bool:
         texts = _paper_texts(snapshot, paper_id, scored)
-        return any(uses_name(texts[0], name) or any(introduces(t, name) for t in texts) for name in subject)
+        # "we propose a new ... technique called LAMB" introduces it farther than introduces() looks.
+        return any(
+            uses_name(texts[0], name)
+            or any(introduces(t, name) or (mentions(t, name) and DEFINES.search(t)) for t in texts)
+            for name in subject
+        )
 
     def about_subject(candidate: ScoredSentence) -> bool:
         text, paper_id = candidate.sentence.text, candidate.sentence.paper_id
