@@ -241,6 +241,12 @@ class AnswerSettings:
     # scored 0.07-0.34 and the answerable ones 0.48 and up (the verb itself is left out: it is what
     # paraphrases change). 0.4 splits the two; it is set on dev and its test effect is in the README.
     subject_matter_coverage: float = 0.4
+    # "Which paper/method <does what it describes>?" abstains when no citable paper's abstract holds
+    # this share (IDF-weighted) of the question's key words: a near-domain description ("expert-choice
+    # routing where each expert picks its top-k tokens") shares only the topic with the closest paper.
+    # On the dev halves, answerable which-paper questions scored 0.45 and up, near-domain ones
+    # 0.30-0.60; 0.4 is the same line as subject_matter_coverage, not fitted further.
+    description_min_coverage: float = 0.4
     # A paper using a name of the question is citable on that alone only when at most this share of
     # papers use the name: GPU (7%), ImageNet (9%) and LLM (10%) are context, LoRA (3.5%) and BERT
     # (3.9%) subjects. Measured on dev: blind4 dev synthesis citation precision 0.593 -> 0.724

@@ -33,6 +33,7 @@ from rag.focus import (
     attribute_words,
     enumerated_examples,
     is_passage,
+    short_name,
     which_head,
 )
 from rag.rerank import closest_sentences, word_pairs
@@ -980,6 +981,46 @@ def subject_gap(
     return f"The indexed papers describe {name}, but none of them discusses {quoted}."
 
 
+# "Which paper proposes ...?", "Which method uses ...?": the rest of the question describes one paper's work.
+WHICH_WORK = re.compile(
+    r"^\s*(?:which|what)\s+(?:paper|work|study|method|approach|technique|framework|system|algorithm)s?\b", re.I
+)
+
+
+def description_gap(
+    focus: Focus,
+    citable: list[str],
+    sentences: dict[str, list[StoredSentence]],
+    snapshot: IndexSnapshot,
+    settings: AnswerSettings,
+) -> str:
+    """What is missing when a which-paper question describes work no citable abstract matches: the
+    closest paper shares its topic, not the description (description_min_coverage)."""
+    if focus.shape != "which" or not WHICH_WORK.match(asked_clause(focus.question)) or not citable:
+        return ""
+    idf, unseen = snapshot.idf
+    terms = set(focus.terms)
+    held = {
+        pid: with_equivalents(
+            content_terms(abstract_text(snapshot.first_nodes[pid].metadata["title"], sentences.get(pid, [])))
+        )
+        for pid in citable
+    }
+    best = max(citable, key=lambda pid: coverage(terms, held[pid], idf, unseen))
+    if coverage(terms, held[best], idf, unseen) >= settings.description_min_coverage:
+        return ""
+    absent = terms - held[best]
+    rarity: dict[str, float] = {}
+    for word in re.findall(r"[\w-]+", asked_clause(focus.question)):
+        # One word per stem ("picks", not also "picking").
+        if missing := content_terms(word) & absent:
+            absent -= missing
+            rarity[word] = max(idf.get(t, unseen) for t in missing)
+    quoted = spoken_list([f'"{w}"' for w in sorted(rarity, key=rarity.__getitem__, reverse=True)[:3]])
+    closest = short_name(snapshot.first_nodes[best].metadata["title"])
+    return f"The closest indexed paper ({closest}) matches only part of the description: it never mentions {quoted}."
+
+
 MODEL_SIZE_ASKED = re.compile(r"\bmodel (sizes?|scales?)\b|\b(sizes?|scales?) of (the |its |their )?models?\b", re.I)
 # A model size as questions and abstracts write it: "8B", "175B", "1.3B", "350M".
 MODEL_SIZE = re.compile(r"(?<![\w.-])(\d+(?:\.\d+)?)\s?([BM])(?![\w-])")
@@ -1139,6 +1180,7 @@ def gather_evidence(
     if answerable:
         missing, citable = jargon_holders(focus, citable, sentences, snapshot, settings)
         missing = missing or subject_gap(focus, citable, sentences, snapshot, settings)
+        missing = missing or description_gap(focus, citable, sentences, snapshot, settings)
         if not missing:
             missing, stating = fact_gap(scored, focus, citable, snapshot, settings)
         answerable = not missing

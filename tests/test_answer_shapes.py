@@ -574,6 +574,23 @@ ABSTAINS_ON = [
 ]
 
 
+def test_a_which_paper_question_describing_work_no_abstract_matches_says_what_is_missing(full_settings):
+    # The corpus has mixture-of-experts papers, none with expert-choice routing.
+    question = (
+        "Which paper proposes expert-choice routing for mixture-of-experts, where each expert picks its "
+        "top-k tokens instead of each token picking experts?"
+    )
+    answer = rag.ask(question, settings=full_settings)
+    assert answer.abstained and "matches only part of the description" in answer.answer
+    assert '"routing"' in answer.answer and '"picking"' not in answer.answer, answer.answer
+    # A description the corpus does match is still answered by its paper.
+    found = rag.ask(
+        "Which paper proposes a layerwise adaptive large batch optimization technique to train BERT in 76 minutes?",
+        settings=full_settings,
+    )
+    assert not found.abstained and "LAMB" in found.answer, found.answer
+
+
 @pytest.mark.parametrize("question", ABSTAINS_ON)
 def test_a_fact_no_paper_about_the_subject_states_is_not_answered(full_settings, question):
     answer = rag.ask(question, settings=full_settings)
