@@ -32,6 +32,7 @@ from rag.focus import (
     asks_expansion,
     attribute_words,
     enumerated_examples,
+    introduced_name,
     is_passage,
     short_name,
     which_head,
@@ -407,10 +408,19 @@ def introduces(text: str, name: str) -> bool:
     or its expansion with the name in parentheses beside "our"/"we" ("our approach, ... (MEET)")."""
     if not mentions(text, name):
         return False
+    defined = re.search(rf"\(\s*{re.escape(name)}\s*\)", text) is not None
+    return proposes_name(text, name) or (defined and OWN_WORK.search(text) is not None)
+
+
+def proposes_name(text: str, name: str, whole: bool = False) -> bool:
+    """ "we propose X", "this paper introduces ... X", "... a technique called X": the sentence gives the name
+    to its own work ("our approach utilizes LoRA" only uses it). ``whole``: not as the head of a
+    compound ("we propose the LoRA-LEGO framework" names LoRA-LEGO, not LoRA)."""
     escaped = re.escape(name)
-    proposed = re.search(rf"(?:{PROPOSAL.pattern})[^.;]{{0,60}}?(?<![\w-]){escaped}(?!\w)", text, re.I)
-    defined = re.search(rf"\(\s*{escaped}\s*\)", text) is not None
-    return proposed is not None or (defined and OWN_WORK.search(text) is not None)
+    end = r"(?![\w-])" if whole else r"(?!\w)"
+    proposed = rf"(?:{PROPOSAL.pattern})[^.;]{{0,60}}?(?<![\w-]){escaped}{end}"
+    named = rf"\b(?:called|named|termed|dubbed|coined)\s+(?:as\s+)?{escaped}(?![\w-])"
+    return re.search(f"{proposed}|{named}", text, re.I) is not None or proposes_as(text, name)
 
 
 def proposes_as(text: str, name: str) -> bool:
@@ -686,6 +696,13 @@ NUMBER_WORDS = dict(
 NUMBER_WORD = re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b", re.I)
 
 
+FIGURE_IN_WORDS = re.compile(
+    r"\b(?:an?|one|two|three|four|five|several)\s+(?:to\s+\w+\s+)?orders?\s+of\s+magnitude\b|"
+    r"\b(?:twice|thrice|two-fold|three-fold|four-fold|five-fold|ten-fold|tenfold|twofold|threefold)\b",
+    re.I,
+)
+
+
 def with_digits(text: str) -> str:
     """The text with counts written as words in digits ("two workshops" -> "2 workshops"); "one"
     is left alone ("one of the ...")."""
@@ -859,7 +876,9 @@ def fact_gap(
         names_value = needs is not NUMBER or (value_name in text.casefold() and names_metric(text, metric))
         # "What vocabulary size ...?" is answered by a sentence about the vocabulary (or its acronym's words).
         measures_it = needs is not NUMBER or measure <= with_equivalents(content_terms(f"{text} {spelled}"))
-        return needs.search(text) is not None and on_subject and counts_it and names_value and sized and measures_it
+        # "one to two orders of magnitude faster", "twice as fast": a figure in words.
+        figure = needs.search(text) is not None or (needs is NUMBER and FIGURE_IN_WORDS.search(text) is not None)
+        return figure and on_subject and counts_it and names_value and sized and measures_it
 
     # A paper that only uses a name ("We evaluate LongGen on Llama-2 7B") says nothing of the named
     # thing's own figures unless the sentence names it: "training on 5B long-context data" is LongGen's.
@@ -868,12 +887,7 @@ def fact_gap(
     @cache
     def names_own_subject(paper_id: str) -> bool:
         texts = _paper_texts(snapshot, paper_id, scored)
-        # "we propose a new ... technique called LAMB" introduces it farther than introduces() looks.
-        return any(
-            uses_name(texts[0], name)
-            or any(introduces(t, name) or (mentions(t, name) and DEFINES.search(t)) for t in texts)
-            for name in subject
-        )
+        return any(gives_name(texts, name) for name in subject)
 
     def about_subject(candidate: ScoredSentence) -> bool:
         text, paper_id = candidate.sentence.text, candidate.sentence.paper_id
@@ -979,6 +993,43 @@ def subject_gap(
             rarity[word] = max(idf.get(t, unseen) for t in missing)
     quoted = spoken_list([f'"{w}"' for w in sorted(rarity, key=rarity.__getitem__, reverse=True)[:3]])
     return f"The indexed papers describe {name}, but none of them discusses {quoted}."
+
+
+def gives_name(texts: list[str], name: str) -> bool:
+    """Whether a paper (its title, then its sentences) is the one that names ``name``: the title uses
+    it, or a sentence introduces or defines it ("we propose a new ... technique called LAMB" is
+    farther from its name than introduces() looks)."""
+    return uses_name(texts[0], name) or any(
+        introduces(t, name) or (mentions(t, name) and DEFINES.search(t) is not None) for t in texts
+    )
+
+
+# "Which paper proposes PagedAttention ...?": a name the question says some paper proposes.
+PROPOSED_NAME = re.compile(
+    r"^\s*which\s+(?:paper|work|study|method|approach|technique|framework|system|algorithm)s?\s+(?:first\s+)?"
+    r"(?:propos|introduc|present|develop|invent)\w*\s+(?:the\s+|a\s+|an\s+)?([\w$-]+)",
+    re.I,
+)
+
+
+def proposer_gap(
+    focus: Focus, citable: list[str], sentences: dict[str, list[StoredSentence]], snapshot: IndexSnapshot
+) -> str:
+    """What is missing when a question asks which paper proposes a name that the citable papers only
+    use: a paper serving LLMs with PagedAttention did not propose it."""
+    match = PROPOSED_NAME.match(asked_clause(focus.question))
+    name = match.group(1) if match else ""
+    if name not in focus.names:
+        return ""
+    for pid in citable:
+        title = snapshot.first_nodes[pid].metadata["title"]
+        # A title that opens with the name introduces it ("GaLore: ..."); "Merging LoRAs ..." only uses LoRA.
+        # Defining it ("LoRA is a popular method") or using it ("our approach utilizes LoRA") is anyone's.
+        if introduced_name(title).casefold() == name.casefold() or any(
+            proposes_name(s.text, name, whole=True) for s in sentences.get(pid, [])
+        ):
+            return ""
+    return f"The indexed papers mention {name}, but none of them proposes it."
 
 
 # "Which paper proposes ...?", "Which method uses ...?": the rest of the question describes one paper's work.
@@ -1180,6 +1231,7 @@ def gather_evidence(
     if answerable:
         missing, citable = jargon_holders(focus, citable, sentences, snapshot, settings)
         missing = missing or subject_gap(focus, citable, sentences, snapshot, settings)
+        missing = missing or proposer_gap(focus, citable, sentences, snapshot)
         missing = missing or description_gap(focus, citable, sentences, snapshot, settings)
         if not missing:
             missing, stating = fact_gap(scored, focus, citable, snapshot, settings)

@@ -73,6 +73,8 @@ COMPOUND_WHICH = re.compile(
 YES_NO = re.compile(r"^\s*(can|could|has|have|does|do|did|is|are|was|were|would|should)\b", re.I)
 MECHANISM = re.compile(r"^\s*how\s+(does|do|did|is|are|can|could|would)\b|\bmechanism\b|\bhow .* works?\b", re.I)
 WHICH = re.compile(
+    # "... was built from the annotations of which existing dataset?": the question ends asking which.
+    r"\b(?:in|on|at|for|from|by|with|of|to)\s+which\s+(?:[\w-]+\s+){0,3}?[\w-]+\s*\?\s*$|"
     r"^\s*(?:(?:in|on|at|for|from|by|with|of)\s+)?which\b|^\s*what\s+([\w-]+\s+){0,3}?(method|model|approach|technique|paper|work|framework|algorithm|optimizer|"
     r"system|dataset|benchmark|architecture|strategy|term|mechanism|procedure|baseline|loss|objective|component|"
     r"schedule|regularizer|metric|idea|trick)s?\b",
@@ -135,7 +137,8 @@ MARKER = re.compile(
 # A clause opening with a reference to what came before ("this ...", "it", "such methods").
 REFERENCE = re.compile(r"^(this|these|those|such|it|its|they|their|them|the above|the latter|the former)\b", re.I)
 # A figure, not a digit inside a name: "2.56%", "1B", "8-bit" count; "L2", "GPT-4", "FLUX.1", "ViT-g/14" do not.
-NUMBER = re.compile(r"(?<![\w\-/.])\d")
+# "3D shapes", "2D images": a dimension, not a figure.
+NUMBER = re.compile(r"(?<![\w\-/.])(?!\d[Dd]\b)\d")
 # How a resolved follow-up carries the earlier subject: "what about its memory cost (regarding GaLore)?"
 SUBJECT_MARK = " (regarding "
 
@@ -256,7 +259,9 @@ def analyze(question: str) -> Focus:
 # (The retriever's stopword list is bm25s's 33 words, which keep these.)
 CARRIER_WORDS = (
     "it its itself they them their theirs we our ours us one ones his her "
-    "help helps helped helping allow allows allowed enable enables enabled let lets"
+    "help helps helped helping allow allows allowed enable enables enabled let lets "
+    # "Which paper proposes GaLore?": the paper that gives the name proposes it, in whatever words.
+    "propose proposes proposed proposing introduce introduces introduced introducing"
 )
 # "a dropout-style regularizer", "a Swin-like backbone": the question describes the thing by what it
 # resembles; the answer's sentence names the thing itself ("ScheduledDropPath"), not the likeness.

@@ -551,6 +551,19 @@ ANSWERED_WITH = [
         id="the-largest-size-is-a-figure-of-the-models",
     ),
     pytest.param(
+        "How much faster at test time is the student-teacher unsupervised foreground object detector?",
+        "orders of magnitude faster",
+        # A figure written in words ("one to two orders of magnitude") is the figure asked for.
+        id="a-figure-in-words-answers-how-much",
+    ),
+    pytest.param(
+        "MetaShift's collection of image subsets was built from the annotations of which existing dataset?",
+        "Visual Genome",
+        # A question ending "... of which dataset?" asks which, though it does not open with it.
+        id="a-trailing-which-asks-for-a-name",
+    ),
+    pytest.param("Which paper proposes LARS?", "Layer-wise Adaptive Rate Scaling (LARS)", id="which-paper-proposes-x"),
+    pytest.param(
         "On which energy-efficient chip were the small LoRA-tuned protein language models deployed?",
         "ET-SoC-1 chip",
         id="a-named-chip-answers-which-chip",
@@ -571,6 +584,17 @@ ABSTAINS_ON = [
         id="a-figure-of-a-subject-not-named-in-the-title-must-name-it",
     ),
     pytest.param("what does BERT stand for", id="no-abstract-spells-the-acronym-out"),
+    pytest.param(
+        "Which paper proposes PagedAttention for managing the KV cache in fixed-size blocks during LLM serving?",
+        # Papers mention PagedAttention; none proposes it.
+        id="a-name-the-papers-only-use-is-not-proposed-by-them",
+    ),
+    pytest.param("Which paper proposes LoRA?", id="using-lora-or-proposing-lora-lego-is-not-proposing-lora"),
+    pytest.param(
+        "how long does OReX take to reconstruct one shape from its planar slices?",
+        # "3D shape reconstruction" holds a digit but no figure.
+        id="a-dimension-is-no-figure",
+    ),
 ]
 
 
