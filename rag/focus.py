@@ -219,7 +219,16 @@ def question_shape(question: str) -> Shape:
         return "which"
     if MECHANISM.search(question):
         return "mechanism"
+    if ONE_THING.match(question):
+        return "which"
     return "synthesis"
+
+
+# "What problem did the study of conv kernels find ...?", "What trade-off does X make?": a singular
+# noun with a singular subject asks for one thing from one paper, not an open survey.
+ONE_THING = re.compile(
+    r"^\s*what\s+(?:[\w-]+\s+){0,2}?[a-z-]+(?<!s)\s+(?:did|does|is|was|has)\s+(?:the|a|an|this|(?-i:[A-Z]))\b", re.I
+)
 
 
 # A statement this long that is not a question is a pasted passage ("find the paper that says ..."),

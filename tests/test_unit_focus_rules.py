@@ -902,3 +902,11 @@ def test_a_question_ending_in_which_asks_which():
     assert analyze("MetaShift was built from the annotations of which existing dataset?").shape == "which"
     # "which" opening a relative clause asks nothing.
     assert analyze("How does the model, which uses attention, reduce memory?").shape == "mechanism"
+
+
+def test_what_singular_thing_did_one_subject_find_asks_for_one_thing():
+    assert analyze("What problem did the study of trained conv kernels find in pretrained CNNs?").shape == "which"
+    assert analyze("What role does the KL term play in DPO?").shape == "which"
+    # Plural things or an open "what ... exist" stay questions for several papers.
+    assert analyze("What problems do LLMs have with long context?").shape != "which"
+    assert analyze("What approaches exist for post-training quantization?").shape == "list"
