@@ -983,16 +983,23 @@ def subject_gap(
     best = max(covered, key=lambda have: (proper <= have, coverage(terms, have, idf, unseen)))
     if proper <= best and coverage(terms, best, idf, unseen) >= settings.subject_matter_coverage:
         return ""
-    # The question's own words for what is missing, rarest first.
-    rarity = {}
     # A missing proper name is what is missing; otherwise the question's rarest missing words.
     absent = (proper - best) or (terms - best)
+    quoted = rarest_missing(words, absent, idf, unseen)
+    return f"The indexed papers describe {name}, but none of them discusses {quoted}."
+
+
+def rarest_missing(words: list[str], absent: set[str], idf: dict[str, float], unseen: float) -> str:
+    """The question's own words for what is missing, rarest first, one per stem ("picks", not also
+    "picking"), quoted: '"routing", "picks" and "top-k"'."""
+    said: set[str] = set()
+    rarity: dict[str, float] = {}
     for word in (w.strip(".,;:()'\"?").removesuffix("'s") for w in words):
         missing = content_terms(word) & absent
-        if missing:
+        if missing and not missing <= said:
+            said |= missing
             rarity[word] = max(idf.get(t, unseen) for t in missing)
-    quoted = spoken_list([f'"{w}"' for w in sorted(rarity, key=rarity.__getitem__, reverse=True)[:3]])
-    return f"The indexed papers describe {name}, but none of them discusses {quoted}."
+    return spoken_list([f'"{w}"' for w in sorted(rarity, key=rarity.__getitem__, reverse=True)[:3]])
 
 
 def gives_name(texts: list[str], name: str) -> bool:
@@ -1060,14 +1067,7 @@ def description_gap(
     best = max(citable, key=lambda pid: coverage(terms, held[pid], idf, unseen))
     if coverage(terms, held[best], idf, unseen) >= settings.description_min_coverage:
         return ""
-    absent = terms - held[best]
-    rarity: dict[str, float] = {}
-    for word in re.findall(r"[\w-]+", asked_clause(focus.question)):
-        # One word per stem ("picks", not also "picking").
-        if missing := content_terms(word) & absent:
-            absent -= missing
-            rarity[word] = max(idf.get(t, unseen) for t in missing)
-    quoted = spoken_list([f'"{w}"' for w in sorted(rarity, key=rarity.__getitem__, reverse=True)[:3]])
+    quoted = rarest_missing(re.findall(r"[\w-]+", asked_clause(focus.question)), terms - held[best], idf, unseen)
     closest = short_name(snapshot.first_nodes[best].metadata["title"])
     return f"The closest indexed paper ({closest}) matches only part of the description: it never mentions {quoted}."
 
