@@ -84,6 +84,19 @@ def test_a_capitalised_name_no_paper_uses_abstains_without_calling_the_llm(serve
     assert "'Perceiver'" in answer.answer
 
 
+def test_near_domain_which_paper_questions_abstain_without_calling_the_llm(server, llm_settings):
+    # Papers use PagedAttention, none proposes it; no abstract describes expert-choice routing.
+    proposer = rag.ask("Which paper proposes PagedAttention for managing the KV cache?", settings=llm_settings)
+    described = rag.ask(
+        "Which paper proposes expert-choice routing for mixture-of-experts, where each expert picks its top-k tokens "
+        "instead of each token picking experts?",
+        settings=llm_settings,
+    )
+    assert proposer.abstained and described.abstained and server.requests == []
+    assert "none of them proposes it" in proposer.answer
+    assert "matches only part of the description" in described.answer
+
+
 def test_server_down_gives_a_clear_note_and_the_extractive_answer(llm_settings):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
