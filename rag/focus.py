@@ -281,8 +281,9 @@ LIKENESS = re.compile(r"\b([\w]+)-(?:style|like|esque|inspired|type)\b", re.I)
 # abbreviates. The answering sentence spells them out ("missing not-at-random (MNAR)") and never
 # says "stand" or "short".
 EXPANSION_ASKED = re.compile(
+    # Not a bare "expand": "How does LongLoRA expand the context window?" asks how.
     r"\b(?:(?:the )?(?:name|acronym|abbreviation) )?(?:stands? for|short for|abbreviat\w*|acronym|"
-    r"full (?:name|form)|expan(?:d|ds|ded|sion)|spell(?:s|ed)? out)\b",
+    r"full (?:name|form)|expansion of|expands? to|spelled out)\b",
     re.I,
 )
 

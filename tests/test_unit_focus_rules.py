@@ -825,6 +825,8 @@ def test_asking_what_a_name_stands_for_asks_for_its_spelled_out_words():
     assert asks_expansion(focus.question) and not asked_terms(focus) & {"stand", "name"}
     assert any(label == "what the name stands for" for _, label in asked_facts(focus))
     assert not asks_expansion("How well does ReBase stand up to larger models?")
+    assert not asks_expansion("How does LongLoRA expand the context window of LLMs?")
+    assert asks_expansion("What does the acronym MNAR expand to?")
     spelled = spelled_out_pattern(("ReBase", "MNAR", "BERT"))
     assert spelled.search("we present Retrieval Based Distillation (ReBase), a method")
     assert spelled.search("the bias of missing not-at-random (MNAR), this work")
