@@ -32,6 +32,7 @@ from rag.focus import (
     asks_expansion,
     attribute_words,
     enumerated_examples,
+    grammatical_subject,
     introduced_name,
     is_passage,
     short_name,
@@ -46,7 +47,6 @@ from rag.text import (
     content_terms,
     coverage,
     jargon,
-    proper_words,
     sentence_score,
     spoken_list,
     stem_sequence,
@@ -1011,9 +1011,12 @@ def gives_name(texts: list[str], name: str) -> bool:
     )
 
 
+# What a which-question may call one paper's work: "Which paper / method / framework ...?".
+WORK_NOUN = r"(?:paper|work|study|method|approach|technique|framework|system|algorithm)"
+
 # "Which paper proposes PagedAttention ...?": a name the question says some paper proposes.
 PROPOSED_NAME = re.compile(
-    r"^\s*which\s+(?:paper|work|study|method|approach|technique|framework|system|algorithm)s?\s+(?:first\s+)?"
+    rf"^\s*which\s+{WORK_NOUN}s?\s+(?:first\s+)?"
     r"(?:propos|introduc|present|develop|invent)\w*\s+(?:the\s+|a\s+|an\s+)?([\w$-]+)",
     re.I,
 )
@@ -1040,9 +1043,7 @@ def proposer_gap(
 
 
 # "Which paper proposes ...?", "Which method uses ...?": the rest of the question describes one paper's work.
-WHICH_WORK = re.compile(
-    r"^\s*(?:which|what)\s+(?:paper|work|study|method|approach|technique|framework|system|algorithm)s?\b", re.I
-)
+WHICH_WORK = re.compile(rf"^\s*(?:which|what)\s+{WORK_NOUN}s?\b", re.I)
 
 
 def description_gap(
@@ -1092,21 +1093,6 @@ def _paper_uses_size(
 def abstract_text(title: str, sentences: list[StoredSentence]) -> str:
     """A paper's title and abstract as one text: what a paper "uses" is looked up in."""
     return title + " " + " ".join(s.text for s in sentences)
-
-
-AUXILIARY = r"\b(?:was|were|is|are|does|do|did|has|have|had|can|could|will|would)\s+(?:the\s+)?"
-
-
-def grammatical_subject(focus: Focus) -> tuple[str, ...]:
-    """The names a question asks about as its grammatical subject ("How many tokens was Chinchilla
-    trained on?"), as opposed to names that only set the scene ("With wav2vec 2.0 pre-training, what
-    WER is reached?"). Plain capitalised words count: "Chinchilla" is no name-like word."""
-    clause = asked_clause(focus.question)
-    candidates = focus.names + tuple(proper_words(clause))
-    # "do LinkedIn's kernels save" is about the kernels: a possessive is not the subject.
-    return tuple(
-        name for name in candidates if re.search(AUXILIARY + re.escape(name) + r"(?![\w-]|['\u2019]s\b)", clause)
-    )
 
 
 COMPOUND = re.compile(r"(?<![\w-])[a-z]{2,}(?:-[a-z]{2,})+(?![\w-])")

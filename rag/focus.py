@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from rag.text import ADDRESSING, EXPLETIVE_IT, content_terms, name_like_words, topic_terms
+from rag.text import ADDRESSING, EXPLETIVE_IT, content_terms, name_like_words, proper_words, topic_terms
 
 Shape = Literal["definition", "mechanism", "quantity", "which", "list", "compare", "synthesis"]
 # Shapes answered by several papers: more are retrieved (with feedback) and more may be cited.
@@ -493,3 +493,18 @@ def asked_of_subject(focus: Focus) -> tuple[str, list[str]]:
     while words and words[0].lower() in GENERIC_HEADS:
         words.pop(0)
     return name, words[1:]
+
+
+AUXILIARY = r"\b(?:was|were|is|are|does|do|did|has|have|had|can|could|will|would)\s+(?:the\s+)?"
+
+
+def grammatical_subject(focus: Focus) -> tuple[str, ...]:
+    """The names a question asks about as its grammatical subject ("How many tokens was Chinchilla
+    trained on?"), as opposed to names that only set the scene ("With wav2vec 2.0 pre-training, what
+    WER is reached?"). Plain capitalised words count: "Chinchilla" is no name-like word."""
+    clause = asked_clause(focus.question)
+    candidates = focus.names + tuple(proper_words(clause))
+    # "do LinkedIn's kernels save" is about the kernels: a possessive is not the subject.
+    return tuple(
+        name for name in candidates if re.search(AUXILIARY + re.escape(name) + r"(?![\w-]|['\u2019]s\b)", clause)
+    )

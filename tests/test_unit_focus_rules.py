@@ -870,7 +870,7 @@ def test_a_thing_likened_to_a_name_is_about_the_name_not_the_likeness():
 
 
 def test_the_grammatical_subject_is_a_name_after_the_auxiliary_verb():
-    from rag.evidence import grammatical_subject
+    from rag.focus import grammatical_subject
 
     assert grammatical_subject(analyze("How many training tokens was Chinchilla trained on?")) == ("Chinchilla",)
     assert "GaLore" in grammatical_subject(analyze("How much memory does GaLore save?"))
