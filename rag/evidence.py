@@ -39,7 +39,7 @@ from rag.focus import (
     which_head,
 )
 from rag.rerank import closest_sentences, word_pairs
-from rag.retrieval import HybridRetriever, Retrieval, introducers_first, papers_first
+from rag.retrieval import HybridRetriever, Retrieval, fetched_first, introducers_first, papers_first
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
 from rag.text import (
@@ -166,6 +166,17 @@ def defined_acronyms(texts: list[str]) -> dict[str, str]:
                     found[match.group(1)] = " ".join(spelled)
                     break
     return found
+
+
+def without_terms(text: str, acronyms: dict[str, str]) -> str:
+    """The text without the acronyms its abstract defines from lower-case words ("knowledge
+    distillation (KD)"): those stand for terms of the field, not for named things."""
+    for acronym, words in acronyms.items():
+        # The first word may be capitalised only because it opens the sentence.
+        if words[1:] == words[1:].lower():
+            singular = acronym[:-1] if acronym.endswith("s") and len(acronym) > 2 else acronym
+            text = re.sub(rf"(?<![\w-]){re.escape(singular)}s?(?![\w-])", " ", text)
+    return text
 
 
 def uses_name(text: str, name: str) -> bool:
@@ -373,9 +384,23 @@ def focus_first(retrieval: Retrieval, snapshot: IndexSnapshot, focus: Focus) -> 
     """Put the papers whose titles introduce a name of the question first (retrieving them if
     needed); the focus's names include those only titles show as names ("Adapt-infty")."""
     hits, wanted = introducers_first(retrieval.hits, snapshot, focus.names)
+    if not wanted and focus.shape == "definition":
+        # "What is Megatron-LM?" with no title introducing it: the one paper whose title uses the
+        # name ("... Training on GPU Clusters Using Megatron-LM") is about it, more than papers that
+        # compare against it.
+        # Only the name asked about: "What is AbeT for OOD detection?" is not about an OOD paper.
+        users = snapshot.title_name_users.get(defined_name(focus).casefold(), frozenset())
+        hits, wanted = fetched_first(retrieval.hits, snapshot, list(users) if len(users) == 1 else [])
     if not wanted:
         return retrieval, frozenset()
     return Retrieval(retrieval.query, retrieval.query_vector, hits, retrieval.unknown_names), wanted
+
+
+def defined_name(focus: Focus) -> str:
+    """The name a "What is X ...?" question asks about ("Megatron-LM"), or ""."""
+    clause = asked_clause(focus.question)
+    asked = r"\s*what(?:'s| is| are)\s+(?:the |a |an )?"
+    return next((n for n in focus.names if re.match(rf"{asked}{re.escape(n)}(?![\w-])", clause, re.I)), "")
 
 
 def defining_papers(
@@ -547,6 +572,13 @@ FACT_KINDS = (
     ),
     ("license", re.compile(r"\blicen[cs]e", re.I), re.compile(r"\blicen[cs]", re.I), "its license"),
     (
+        # "What is the exact formula of the REX profile?": an equation, which abstracts rarely write out.
+        "formula",
+        re.compile(r"\b(formula|equation|closed[- ]form)\b", re.I),
+        re.compile(r"[=≈∝≤≥]|\\[a-z]+|\^|\b(?:exp|log|sqrt|sin|cos)\s*\("),
+        "the formula",
+    ),
+    (
         # "What GPU model does X run on?": a named accelerator, not a count of GPUs.
         "hardware",
         re.compile(
@@ -625,6 +657,22 @@ def measured_noun(question: str) -> set[str]:
         return set()
     noun = (match.group(1) or match.group(2)).lower()
     return set() if noun in SIZE_OF_ITSELF | DEGREES else content_terms(noun)
+
+
+# "By what percentage does NASNet reduce computational demand ...?", "How much does GaLore cut optimizer
+# memory?": the figure is the change of what the verb acts on; "82.7% top-1 accuracy" is another figure.
+CHANGE_ASKED = re.compile(
+    r"^\s*(?:by\s+)?(?:what|how much|how many)\b[^?]*?\b(?:does|do|did|can|could|is|are|was|were)\s+[^?]+?\s+"
+    r"(?:reduce|cut|lower|decrease|shrink|save|improve|increase|raise|boost|speed up|accelerate)s?\s+"
+    r"(?:the\s+|its\s+|their\s+)?([\w-]+(?:\s+(?!(?:compared|relative|over|than|from|by|on|in|with|when|for|to|at)\b)[\w-]+)?)",
+    re.I,
+)
+
+
+def changed_measure(question: str) -> set[str]:
+    """The stems of what a "by how much does X reduce Y" question asks the change of (Y), or nothing."""
+    match = CHANGE_ASKED.match(asked_clause(question))
+    return content_terms(match.group(1)) if match else set()
 
 
 def measured_units(question: str) -> set[str]:
@@ -721,7 +769,9 @@ def ends_noun_phrase(next_word: str) -> bool:
 NAMED_KINDS = frozenset(
     "optimizer dataset benchmark metric loss schedule library toolkit format regularizer "
     # Parts a system is built from or run on, asked as "which encoder does X use?" (see asked_noun).
-    "engine encoder decoder backbone tokenizer simulator".split()
+    "engine encoder decoder backbone tokenizer simulator "
+    # "On which pre-training corpus were X's models trained?" is answered by a named corpus (C4, the Pile).
+    "corpus".split()
 )
 
 # Verbs that introduce a new name: "we curate Quilt", "the dataset is called Quilt".
@@ -778,6 +828,21 @@ def names_metric(text: str, metric: re.Pattern | None) -> bool:
     return metric is None or metric.search(text) is not None
 
 
+SCORE_WORDS = r"(?:scores?|accurac(?:y|ies)|results?|performance|ratings?|win rates?|pass@\d+|error rates?)"
+# "What MT-Bench score does 1.5-Pints get?", "its accuracy on ImageNet-R": the benchmark a score is
+# asked on. The abstract's other figures ("57 billion tokens") are not that score.
+SCORED_ON = (
+    re.compile(rf"([\w.@-]+)\s+{SCORE_WORDS}\b", re.I),
+    re.compile(rf"\b{SCORE_WORDS}\s+(?:on|in|at)\s+(?:the\s+)?([\w.@-]+)", re.I),
+)
+
+
+def scored_on(focus: Focus) -> tuple[str, ...]:
+    """The names of the question that qualify the score it asks for (see SCORED_ON)."""
+    qualifiers = {match.group(1) for pattern in SCORED_ON for match in pattern.finditer(focus.question)}
+    return tuple(name for name in focus.names if name in qualifiers)
+
+
 def asked_facts(focus: Focus) -> list[tuple[re.Pattern, str]]:
     """What kind of fact the question asks for: a figure ("how many"), a date, who made something,
     a license, or a named thing of a specific kind ("which optimizer")."""
@@ -811,6 +876,15 @@ def spelled_out_pattern(names: tuple[str, ...]) -> re.Pattern:
     return re.compile("|".join(forms))
 
 
+def shows_fact(text: str, needs: re.Pattern, terms: dict[str, str]) -> bool:
+    """Whether the sentence holds what ``needs`` looks for: a figure, also in words ("one to two
+    orders of magnitude faster"), or a name, not counting acronyms of ``terms`` ("knowledge
+    distillation (KD)" names no corpus)."""
+    if needs is NUMBER:
+        return NUMBER.search(text) is not None or FIGURE_IN_WORDS.search(text) is not None
+    return needs.search(without_terms(text, terms)) is not None
+
+
 def fact_gap(
     scored: list[ScoredSentence], focus: Focus, citable: list[str], snapshot: IndexSnapshot, settings: AnswerSettings
 ) -> tuple[str, tuple[ScoredSentence, ...]]:
@@ -837,12 +911,14 @@ def fact_gap(
     asked = asked_terms(focus) - attribute_words(focus.question)
     units = counted_units(focus.question) | measured_units(focus.question)
     measure = measured_noun(focus.question)
+    changed = changed_measure(focus.question) if focus.shape == "quantity" else set()
 
     titles = {pid: snapshot.first_nodes[pid].metadata["title"] for pid in named}
     # "What learning rate did X use?": a figure is the answer only beside the hyperparameter's name.
     value = VALUE_ASKED.match(asked_clause(focus.question))
     value_name = value.group(1).casefold() if value else ""
     metric = asked_metric(focus.question)
+    benchmarks = scored_on(focus)
     asks_model_size = MODEL_SIZE_ASKED.search(focus.question) is not None
 
     @cache
@@ -853,7 +929,7 @@ def fact_gap(
     def acronyms(paper_id: str) -> dict[str, str]:
         return defined_acronyms(_paper_texts(snapshot, paper_id, scored))
 
-    def states(text: str, paper_id: str, needs: re.Pattern) -> bool:
+    def states(text: str, paper_id: str, needs: re.Pattern, named_kind: bool = False) -> bool:
         # The paper's title names its subject ("Atom of Thoughts"); the sentence may use an acronym,
         # named in the title or defined earlier in the abstract ("visual place recognition (VPR)").
         spelled = " ".join(words for acronym, words in acronyms(paper_id).items() if mentions(text, acronym))
@@ -873,11 +949,15 @@ def fact_gap(
         counts_it = needs is not NUMBER or not units or any(counts(text, unit) for unit in units)
         # "In which model sizes was OpenELM released?": sizes, not "pre-training in only 9 days".
         sized = needs is not NUMBER or not asks_model_size or bool(MODEL_SIZE.search(text)) or counts(text, "paramet")
-        names_value = needs is not NUMBER or (value_name in text.casefold() and names_metric(text, metric))
+        names_value = needs is not NUMBER or (
+            value_name in text.casefold()
+            and names_metric(text, metric)
+            and all(mentions(text, benchmark) for benchmark in benchmarks)
+        )
         # "What vocabulary size ...?" is answered by a sentence about the vocabulary (or its acronym's words).
-        measures_it = needs is not NUMBER or measure <= with_equivalents(content_terms(f"{text} {spelled}"))
-        # "one to two orders of magnitude faster", "twice as fast": a figure in words.
-        figure = needs.search(text) is not None or (needs is NUMBER and FIGURE_IN_WORDS.search(text) is not None)
+        stems = with_equivalents(content_terms(f"{text} {spelled}"))
+        measures_it = needs is not NUMBER or (measure <= stems and (not changed or bool(changed & stems)))
+        figure = shows_fact(text, needs, acronyms(paper_id) if named_kind else {})
         return figure and on_subject and counts_it and names_value and sized and measures_it
 
     # A paper that only uses a name ("We evaluate LongGen on Llama-2 7B") says nothing of the named
@@ -903,7 +983,7 @@ def fact_gap(
                 for c in scored
                 if c.sentence.paper_id in (names_all if needs is NUMBER else named)
                 and (needs is not NUMBER or about_subject(c))
-                and states(c.sentence.text, c.sentence.paper_id, needs)
+                and states(c.sentence.text, c.sentence.paper_id, needs, label.startswith("which "))
             ),
             None,
         )
@@ -1138,7 +1218,8 @@ def _paper_names(
         return all(
             any(uses_leading_word(text, name) or spells_acronym(text, name) for text in texts) for name in focus.names
         )
-    return any(uses_name(text, name) for text in texts for name in focus.names)
+    # "RL" is used by a paper that writes "reinforcement learning".
+    return any(uses_name(text, name) or spells_acronym(text, name) for text in texts for name in focus.names)
 
 
 def split_compounds(text: str, names: tuple[str, ...]) -> str:
@@ -1183,6 +1264,42 @@ def with_title_names(focus: Focus, snapshot: IndexSnapshot) -> Focus:
     return replace(focus, names=(*focus.names, *dict.fromkeys(extra))) if extra else focus
 
 
+# "Gradient Lens Distillation", "Chain of Thought": a multi-word proper name. Each word may be common
+# ("gradient", "lens"), so the word-level unknown-name check passes it; the phrase must occur.
+# Only Title-case words: names such as "MEET" or "A100" are the unknown-name check's, and "Zeus and
+# Perseus" is two names.
+TITLE_WORD = r"[A-Z][a-z]+(?:-[A-Za-z][a-z]+)*"
+PROPER_PHRASE = re.compile(
+    rf"(?<![\w-]){TITLE_WORD}(?:\s+(?:(?:of|for|the|in|on|to|with|via|from)\s+)?{TITLE_WORD})+(?![\w-])"
+)
+
+
+def proper_phrases(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The question's multi-word proper names, with their stems; the question's first word is
+    capitalised only because it opens the question."""
+    phrases = []
+    for match in PROPER_PHRASE.finditer(question):
+        words = match.group(0).split()
+        if match.start() == len(question) - len(question.lstrip()):
+            words = words[1:]
+        while words and words[0].islower():
+            words = words[1:]
+        stems = tuple(stem for stem in stem_sequence(" ".join(words)) if stem)
+        if sum(word[:1].isupper() for word in words) >= 2 and len(stems) >= 2:
+            phrases.append((" ".join(words), stems))
+    return phrases
+
+
+def phrase_gap(question: str, hits: list[Hit], sentences: dict[str, list[StoredSentence]]) -> str:
+    """What is missing when no retrieved paper uses a multi-word proper name of the question."""
+    phrases = proper_phrases(question)
+    if not phrases:
+        return ""
+    texts = [stem_sequence(abstract_text(h.title, sentences.get(h.paper_id, []))) for h in hits]
+    absent = [name for name, stems in phrases if not any(stems_contain(text, stems, gap=2) for text in texts)]
+    return f"None of them mentions {spoken_list([repr(name) for name in absent])}." if absent else ""
+
+
 def gather_evidence(
     retriever: HybridRetriever,
     question: str,
@@ -1214,6 +1331,8 @@ def gather_evidence(
     defined = focus.shape == "definition" and bool(focus_papers & set(citable))
     answerable = (is_answerable(strength, retrieval.unknown_names, settings) or defined) and bool(citable)
     missing, stating = "", ()
+    if answerable and (missing := phrase_gap(question, retrieval.hits, sentences)):
+        answerable = False
     if answerable:
         missing, citable = jargon_holders(focus, citable, sentences, snapshot, settings)
         missing = missing or subject_gap(focus, citable, sentences, snapshot, settings)

@@ -40,7 +40,7 @@ from rag.focus import (
 )
 from rag.prompts import NOT_IN_CORPUS
 from rag.summary_select import CONTRIBUTION
-from rag.text import content_terms, coverage, spoken_list
+from rag.text import contains_phrase, content_terms, coverage, key_phrases, spoken_list
 from rag.types import Answer, AnswerSentence, AskEvent, Citation, Notice, Theme
 
 if TYPE_CHECKING:
@@ -280,11 +280,16 @@ def without_background(evidence: Evidence, candidates: list[ScoredSentence]) -> 
             (s.position for s in evidence.sentences[paper_id] if starts_own_work(s.text, focus)),
             -1,
         )
+    # "What is neural collapse?": a phenomenon the paper studies is defined in its background ("a
+    # 'neural collapse' behavior has been observed: ..."); a sentence holding the whole asked phrase
+    # says what it is.
+    phrases = [p for p in key_phrases(focus.question) if len(p) > 1] if focus.shape == "definition" else []
     return [
         c
         for c in candidates
         if c.sentence.position >= proposals[c.sentence.paper_id]
         or any(mentions(c.sentence.text, name) for name in focus.names)
+        or any(contains_phrase(c.sentence.text, phrase) for phrase in phrases)
     ]
 
 

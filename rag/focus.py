@@ -134,6 +134,12 @@ MARKER = re.compile(
     r"^(In contrast|However|Moreover|Furthermore|Additionally|Therefore|Thus|Hence|Further|Instead|Similarly|"
     r"Finally|Specifically|Here|In particular|First|Second|Third|Next|Then|Also|As a result|Consequently),\s+"
 )
+# An opening phrase set in what the sentence before described: "In this phase of training, ...",
+# "Under such settings, ..."; not "In this paper, we ...", where the abstract turns to its own work.
+SCENE_BEFORE = re.compile(
+    r"^(?:In|At|During|For|Under|Within|From) (?:this|these|such|the above) "
+    r"(?!(?:paper|work|study|article|report|thesis|survey|letter|note)\b)[^,.;:\d]{1,60}, "
+)
 # A clause opening with a reference to what came before ("this ...", "it", "such methods").
 REFERENCE = re.compile(r"^(this|these|those|such|it|its|they|their|them|the above|the latter|the former)\b", re.I)
 # A figure, not a digit inside a name: "2.56%", "1B", "8-bit" count; "L2", "GPT-4", "FLUX.1", "ViT-g/14" do not.
@@ -331,10 +337,14 @@ def attribute_words(question: str) -> set[str]:
 # "Which encoder does X use?", "Which robot platform was used ...?": the noun before the verb is the
 # kind of thing asked for, when it is none of KINDS.
 ASKED_NOUN = re.compile(
-    r"^\s*(?:which|what)\s+(?:[\w-]+\s+){0,3}?([a-z][a-z-]+?)s?\s+"
+    # "On which pre-training corpus were ...?": a preposition may lead.
+    r"^\s*(?:(?:on|in|from|with|at|for|by|under)\s+)?(?:which|what)\s+(?:[\w-]+\s+){0,3}?([a-z][a-z-]+)\s+"
     r"(?:does|do|did|is|are|was|were|has|have|had|can|could|would|will)\b",
     re.I,
 )
+
+
+SINGULAR_IN_S = frozenset("corpus focus status consensus radius stimulus bus bias".split())
 
 
 def asked_noun(question: str) -> str:
@@ -343,6 +353,9 @@ def asked_noun(question: str) -> str:
         return ""
     match = ASKED_NOUN.match(asked_clause(question))
     noun = match.group(1).lower() if match else ""
+    # The kind in the singular: "encoders" -> "encoder", "GPUs" -> "gpu"; "corpus" and "loss" stay.
+    if noun.endswith("s") and not noun.endswith("ss") and noun not in SINGULAR_IN_S:
+        noun = noun[:-1]
     return noun if content_terms(noun) else ""
 
 
@@ -455,6 +468,11 @@ def standalone_text(sentence: str) -> str | None:
     if linked is None:
         return None
     sentence = linked
+    # "In this phase of training, a 'neural collapse' behavior has been observed: ...": the claim
+    # after an opening that points back reads alone.
+    scene = SCENE_BEFORE.match(sentence)
+    if scene and not DANGLING.match(rest := sentence[scene.end() :]) and not REFERENCE.match(rest):
+        return "…" + rest
     if not DANGLING.match(sentence):
         return sentence
     # "Our approach allows us to train 1T parameters at 502 petaFLOP/s": quoted under the paper's

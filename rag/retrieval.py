@@ -239,6 +239,14 @@ def introducers_first(
     not retrieved (within ``source`` when one is given), and those papers' ids."""
     introduced = snapshot.introduced_names
     wanted = [introduced[name.casefold()] for name in names if name.casefold() in introduced]
+    return fetched_first(hits, snapshot, wanted, source)
+
+
+def fetched_first(
+    hits: list[Hit], snapshot: IndexSnapshot, wanted: list[str], source: str | None = None
+) -> tuple[list[Hit], frozenset[str]]:
+    """The hits with the ``wanted`` papers first, fetched when they were not retrieved (within
+    ``source`` when one is given), and those papers' ids."""
     by_id = {hit.paper_id: hit for hit in hits}
     first = []
     for paper_id in dict.fromkeys(wanted):

@@ -154,6 +154,17 @@ class IndexSnapshot:
         return [(name, paper_id) for name, paper_id in pairs if name]
 
     @cached_property
+    def title_name_users(self) -> dict[str, frozenset[str]]:
+        """Casefolded name-like word of a title ("megatron-lm") -> the papers whose titles use it."""
+        from rag.focus import name_like_words
+
+        users: dict[str, set[str]] = {}
+        for paper_id, node in self.first_nodes.items():
+            for name in name_like_words(node.metadata["title"]):
+                users.setdefault(name.casefold(), set()).add(paper_id)
+        return {name: frozenset(ids) for name, ids in users.items()}
+
+    @cached_property
     def introduced_names(self) -> dict[str, str]:
         """Casefolded name a title introduces ("galore" for "GaLore: ...") -> paper id."""
         names: dict[str, str] = {}

@@ -39,7 +39,9 @@ QUESTION_WORDS = frozenset(
     "what which how why when who does do did is are can could should exist existing approach approaches "
     "method methods paper papers work works say says about summarize summarise overview explain explains "
     "one several made make used use such way ways various different kind kinds type types much many have has had "
-    "compare comparison differ differences versus vs list study studies corpus indexed collection literature".split()
+    "compare comparison differ differences versus vs list study studies corpus indexed collection literature "
+    # Chat fillers: "what is GPT? like what architecture is it actually built on"
+    "like actually basically really exactly please i me my".split()
 )
 # The filler of paper titles and abstracts ("Towards ... via ..."): names no theme.
 TITLE_FILLER_WORDS = (

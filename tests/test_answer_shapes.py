@@ -568,6 +568,32 @@ ANSWERED_WITH = [
         "ET-SoC-1 chip",
         id="a-named-chip-answers-which-chip",
     ),
+    pytest.param(
+        "What is neural collapse?",
+        '…a "neural collapse" behavior has been observed',
+        # The paper defines the phenomenon it studies in its background, after "In this phase of training,".
+        id="a-phenomenon-defined-in-the-background",
+    ),
+    pytest.param(
+        "By what percentage does NASNet reduce computational demand compared with the previous "
+        "state-of-the-art ImageNet model?",
+        "28%",
+        # Its abstract's best-scoring figures are accuracies; the change asked for is of computational demand.
+        id="a-change-is-the-figure-of-what-the-verb-acts-on",
+    ),
+    pytest.param(
+        "in the alignment faking experiments, how often did the model comply with harmful queries from "
+        "free-tier users, before any RL training?",
+        "14%",
+        # The paper writes "reinforcement learning", never "RL".
+        id="an-acronym-written-out-counts-as-used",
+    ),
+    pytest.param(
+        "what is GPT? like what architecture is it actually built on",
+        "transformer architecture",
+        # "like" and "actually" are chat, not key words a paper must hold.
+        id="chat-fillers-are-no-key-words",
+    ),
 ]
 
 # Near-domain questions: the corpus has their subject but not the fact asked.
@@ -595,7 +621,26 @@ ABSTAINS_ON = [
         # "3D shape reconstruction" holds a digit but no figure.
         id="a-dimension-is-no-figure",
     ),
+    pytest.param(
+        "What is the exact mathematical formula of the REX (Reflected Exponential) learning-rate profile?",
+        # The REX abstract describes its profile in words only.
+        id="a-formula-needs-an-equation",
+    ),
+    pytest.param(
+        "On which pre-training corpus were the MiniPLM student language models trained?",
+        # "the training corpus, enabling KD ...": KD is "knowledge distillation", no corpus's name.
+        id="which-corpus-none-named",
+    ),
 ]
+
+
+def test_a_multi_word_name_no_paper_uses_is_said_to_be_missing(full_settings):
+    # Each word is common in the corpus ("gradient", "lens", "distillation"); the name is not.
+    answer = rag.ask("What is Gradient Lens Distillation?", settings=full_settings)
+    assert answer.abstained and "None of them mentions 'Gradient Lens Distillation'" in answer.answer, answer.answer
+    # A multi-word name a paper uses is answered.
+    found = rag.ask("What is Layer Normalization?", settings=full_settings)
+    assert not found.abstained and "layer normalization" in found.answer.lower(), found.answer
 
 
 def test_a_which_paper_question_describing_work_no_abstract_matches_says_what_is_missing(full_settings):

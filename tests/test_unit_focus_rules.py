@@ -912,3 +912,64 @@ def test_what_singular_thing_did_one_subject_find_asks_for_one_thing():
     # Plural things or an open "what ... exist" stay questions for several papers.
     assert analyze("What problems do LLMs have with long context?").shape != "which"
     assert analyze("What approaches exist for post-training quantization?").shape == "list"
+
+
+def test_multi_word_names_are_title_case_runs_after_the_first_word():
+    from rag.evidence import proper_phrases
+
+    assert [name for name, _ in proper_phrases("What is Gradient Lens Distillation?")] == ["Gradient Lens Distillation"]
+    assert [name for name, _ in proper_phrases("How does Spatial Learning Through Time cut memory?")] == [
+        "Spatial Learning Through Time"
+    ]
+    # Acronyms are single names (the unknown-name check's), and "and" joins two names.
+    assert proper_phrases("What is MEET in LLM alignment?") == []
+    assert proper_phrases("How do Zeus and Perseus differ?") == []
+    # The question's own first word is no part of a name.
+    assert proper_phrases("Does Tensor Parallelism help?")[0][0] == "Tensor Parallelism"
+
+
+def test_the_score_asked_on_a_benchmark_and_the_change_asked_of_a_measure():
+    from rag.evidence import changed_measure, scored_on
+
+    assert scored_on(analyze("What exact MT-Bench score does the 1.5-Pints model get?")) == ("MT-Bench",)
+    assert scored_on(analyze("What accuracy on ImageNet-R does X reach?")) == ("ImageNet-R",)
+    assert scored_on(analyze("How many GPUs did MegaScale use?")) == ()
+    assert changed_measure("By what percentage does NASNet reduce computational demand compared with X?") == {
+        "comput",
+        "demand",
+    }
+    assert changed_measure("How much does GaLore reduce optimizer memory?") == {"optim", "memori"}
+    assert changed_measure("What speedup does X give?") == set()
+
+
+def test_acronyms_of_lower_case_words_are_terms_not_names():
+    from rag.evidence import without_terms
+
+    acronyms = {"KD": "Knowledge distillation", "LMs": "language models", "LARS": "Layer-wise Adaptive Rate Scaling"}
+    sentence = "MiniPLM operates on the training corpus, enabling KD for student LMs and LM inference"
+    text = without_terms(sentence, acronyms)
+    assert {"KD", "LMs", "LM"}.isdisjoint(text.split()) and "MiniPLM" in text.split()
+    assert "LARS" in without_terms("we use LARS", acronyms)
+
+
+def test_an_opening_set_in_the_sentence_before_is_trimmed():
+    from rag.focus import standalone_text
+
+    assert standalone_text("In this phase of training, a collapse has been observed.") == (
+        "…a collapse has been observed."
+    )
+    # The abstract turning to its own work reads alone, as does a sentence with no reference back.
+    assert standalone_text("In this paper, we propose X.") == "In this paper, we propose X."
+    assert standalone_text("In this phase, this happens.") is None or not standalone_text(
+        "In this phase, this happens."
+    ).startswith("…this")
+
+
+def test_which_kind_after_a_preposition_and_what_is_x_subject():
+    from rag.evidence import defined_name
+    from rag.focus import asked_noun
+
+    assert asked_noun("On which pre-training corpus were the MiniPLM models trained?") == "corpus"
+    assert asked_noun("Which encoders does X use?") == "encoder"
+    assert defined_name(analyze("What is AbeT for OOD detection?")) == "AbeT"
+    assert defined_name(analyze("What is Megatron-LM? I keep seeing it as the baseline")) == "Megatron-LM"
