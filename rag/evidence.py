@@ -33,6 +33,7 @@ from rag.focus import (
     attribute_words,
     enumerated_examples,
     grammatical_subject,
+    handled_by_described_subject,
     introduced_name,
     is_passage,
     short_name,
@@ -1046,15 +1047,25 @@ def subject_gap(
     question asks it to do: "How does GaLore reduce gradient communication between nodes ...?" is
     not answered by GaLore's abstract, which is about memory."""
     name, words = asked_of_subject(focus)
+    subject, handled = handled_by_described_subject(focus)
+    described = topic_terms(subject)
     # Only a specific subject (SpeechGPT, GaLore): "How do LLMs ...?" is about a field, not one paper's method.
-    if not name or snapshot.paper_share(name) > settings.specific_name_share:
+    if name and snapshot.paper_share(name) > settings.specific_name_share:
         return ""
-    terms = topic_terms(" ".join(words)) - content_terms(" ".join(focus.names))
-    if not terms:
+    if not name:
+        words = handled
+    terms = topic_terms(" ".join(words)) - content_terms(" ".join(focus.names)) - described
+    if not terms or not (name or described):
         return ""
     idf, unseen = snapshot.idf
     texts = [abstract_text(snapshot.first_nodes[pid].metadata["title"], sentences.get(pid, [])) for pid in citable]
-    covered = [with_equivalents(content_terms(text)) for text in texts if uses_name(text, name)]
+    # A subject described in words is the paper holding all of them ("sheaf neural networks ... recommendation").
+    covered = [
+        with_equivalents(content_terms(text))
+        for text in texts
+        if (uses_name(text, name) if name else described <= content_terms(text))
+    ]
+    name = name or subject
     if not covered:
         return ""
     # A proper name in what is asked ("... languages other than Python") is the point of the question:

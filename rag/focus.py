@@ -513,6 +513,25 @@ def asked_of_subject(focus: Focus) -> tuple[str, list[str]]:
     return name, words[1:]
 
 
+# "How do sheaf neural networks for recommendation handle cold-start users ...?": a subject described
+# in words, and what it is asked to handle.
+HANDLES = re.compile(
+    r"^\s*how (?:does|do|did|can|could|is|are)\s+(?:the\s+|a\s+|an\s+)?(.+?)\s+"
+    r"(?:handle|deal with|cope with|tackle|support|treat)s?\s+(.+?)\s*\??\s*$",
+    re.I,
+)
+
+
+def handled_by_described_subject(focus: Focus) -> tuple[str, list[str]]:
+    """For a mechanism question whose subject has no name ("How do sheaf neural networks ... handle
+    cold-start users?"): the subject as the question words it and the words of what it is asked to
+    handle."""
+    match = HANDLES.match(focus.question) if focus.shape == "mechanism" else None
+    if match is None or COMPARE.search(focus.question):
+        return "", []
+    return match.group(1), match.group(2).split()
+
+
 AUXILIARY = r"\b(?:was|were|is|are|does|do|did|has|have|had|can|could|will|would)\s+(?:the\s+)?"
 
 

@@ -634,6 +634,20 @@ ABSTAINS_ON = [
 ]
 
 
+def test_a_subject_described_in_words_must_discuss_what_it_is_asked_to_handle(full_settings):
+    # The sheaf recommender paper never discusses cold-start users.
+    question = "How do sheaf neural networks for recommendation handle cold-start users who have no interactions yet?"
+    answer = rag.ask(question, settings=full_settings)
+    assert answer.abstained and '"cold-start"' in answer.answer, answer.answer
+    # What its abstract does discuss (a node represented by a single vector) is answered.
+    found = rag.ask(
+        "How do sheaf neural networks for recommendation handle the limits of representing each node by a "
+        "single vector?",
+        settings=full_settings,
+    )
+    assert not found.abstained and "Sheaf Neural Networks" in found.answer, found.answer
+
+
 def test_a_multi_word_name_no_paper_uses_is_said_to_be_missing(full_settings):
     # Each word is common in the corpus ("gradient", "lens", "distillation"); the name is not.
     answer = rag.ask("What is Gradient Lens Distillation?", settings=full_settings)
