@@ -44,6 +44,7 @@ from rag.retrieval import HybridRetriever, Retrieval, fetched_first, introducers
 from rag.snapshot import IndexSnapshot
 from rag.store import StoredSentence
 from rag.text import (
+    FUNCTION_WORDS,
     MODIFIERS,
     content_terms,
     coverage,
@@ -61,7 +62,7 @@ from rag.types import Hit, RetrievalMode
 
 # What a definition says ("we propose X, a ...", "X is a ...") and how a mechanism is told ("by projecting").
 DEFINES = re.compile(
-    r"\b(we (propose|introduce|present|develop)|(is|are) an?|called|named|termed)\b|"
+    r"\b(we (propose|introduce|present|develop|call)|(is|are) an?|called|named|termed|referred to as)\b|"
     # "Our approach, T-JEPA, relies on ...": the name in apposition to what it is.
     r"\b(our|the|this) (approach|method|model|framework|system|algorithm|technique|architecture), (?-i:[A-Z])|"
     # "... enables us to address its drawbacks and present LightWaveS: a framework for ..." (not
@@ -294,9 +295,19 @@ def shape_bonus(text: str, focus: Focus, settings: AnswerSettings) -> float:
     return settings.shape_bonus * _has_shape(text, focus)
 
 
+QUOTED_TERM = re.compile(r"(?<!\w)['\"\u201c\u2018]([^'\"\u201d\u2019?]{2,40}?)['\"\u201d\u2019](?!\w)")
+
+
+def quoted_terms(question: str) -> list[str]:
+    """The terms a question puts in quotes ("'pseudo-words'"), which it asks to define."""
+    return [term.strip() for term in QUOTED_TERM.findall(question)]
+
+
 def defines_name(text: str, focus: Focus) -> bool:
-    """The sentence that introduces a name the question asks about ("we propose X, a ...")."""
-    named = [name for name in focus.names if mentions(text, name)]
+    """The sentence that introduces a name the question asks about ("we propose X, a ..."); for
+    "What are 'pseudo-words' in ...?", the quoted term is the name ("... we call "pseudo-words"")."""
+    quoted = quoted_terms(focus.question) if focus.shape == "definition" else []
+    named = [name for name in (*focus.names, *quoted) if mentions(text, name)]
     return bool(named) and (
         DEFINES.search(text) is not None
         or any(introduces(text, name) for name in named)
@@ -1086,7 +1097,7 @@ def rarest_missing(words: list[str], absent: set[str], idf: dict[str, float], un
     said: set[str] = set()
     rarity: dict[str, float] = {}
     for word in (w.strip(".,;:()'\"?").removesuffix("'s") for w in words):
-        missing = content_terms(word) & absent
+        missing = set() if word.lower() in FUNCTION_WORDS else content_terms(word) & absent
         if missing and not missing <= said:
             said |= missing
             rarity[word] = max(idf.get(t, unseen) for t in missing)

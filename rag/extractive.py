@@ -25,6 +25,7 @@ from rag.evidence import (
     mentions_variant,
     method_part_bonus,
     names_answer,
+    quoted_terms,
     spells_acronym,
     split_compounds,
     uses_name,
@@ -416,6 +417,15 @@ def says_what_name_is(text: str, names: tuple[str, ...]) -> bool:
     return any(re.search(_name_apposition(name), text) is not None for name in names if mentions(text, name))
 
 
+GIVES_NAME = re.compile(r"\b(?:we call|we term|we dub|called|termed|dubbed|referred to as|known as)\b", re.I)
+
+
+def gives_quoted_name(text: str, terms: tuple[str, ...]) -> bool:
+    """ "... points in the word-embedding space we call "pseudo-words" ...": the sentence naming a
+    term the question quotes."""
+    return GIVES_NAME.search(text) is not None and any(mentions(text, term) for term in terms)
+
+
 def _name_apposition(name: str) -> str:
     return rf"(?<![\w-]){re.escape(name)}(?:\s*\([^)]*\))?,\s+(?:which|that|an?)\s"
 
@@ -437,13 +447,14 @@ def with_antecedents(evidence: Evidence, chosen: list[ScoredSentence]) -> list[S
         if c.sentence.paper_id == paper_id and NAMES_WHAT_CAME_BEFORE.search(c.sentence.text) and before:
             pairs.append(before)
     floor = own[0].score * evidence.settings.same_paper_floor if own else 0.0
+    quoted = tuple(quoted_terms(focus.question)) if focus.shape == "definition" else ()
     referring = next(
         (
             c
             for c in own
             if c.score >= floor
             and standalone_text(c.sentence.text) is None
-            and says_what_name_is(c.sentence.text, focus.names)
+            and (says_what_name_is(c.sentence.text, focus.names) or gives_quoted_name(c.sentence.text, quoted))
         ),
         None,
     )

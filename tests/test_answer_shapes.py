@@ -589,6 +589,12 @@ ANSWERED_WITH = [
         id="an-acronym-written-out-counts-as-used",
     ),
     pytest.param(
+        "what are 'pseudo-words' in the model spinning / propaganda-as-a-service attack on seq2seq models?",
+        'the word-embedding space we call "pseudo-words,"',
+        # The naming sentence opens "It stacks ...": it is quoted with the sentence before it.
+        id="a-quoted-term-is-defined-where-the-paper-names-it",
+    ),
+    pytest.param(
         "what is GPT? like what architecture is it actually built on",
         "transformer architecture",
         # "like" and "actually" are chat, not key words a paper must hold.

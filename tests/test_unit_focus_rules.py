@@ -973,3 +973,14 @@ def test_which_kind_after_a_preposition_and_what_is_x_subject():
     assert asked_noun("Which encoders does X use?") == "encoder"
     assert defined_name(analyze("What is AbeT for OOD detection?")) == "AbeT"
     assert defined_name(analyze("What is Megatron-LM? I keep seeing it as the baseline")) == "Megatron-LM"
+
+
+def test_quoted_terms_are_what_a_definition_asks_for():
+    from rag.evidence import quoted_terms
+    from rag.extractive import gives_quoted_name
+
+    assert quoted_terms("what are 'pseudo-words' in the model spinning attack?") == ["pseudo-words"]
+    assert quoted_terms('What is "alignment faking" in LLMs?') == ["alignment faking"]
+    assert quoted_terms("what's the model's loss") == []
+    assert gives_quoted_name('points in the word-embedding space we call "pseudo-words," and', ("pseudo-words",))
+    assert not gives_quoted_name("we shift pseudo-words to the output", ("pseudo-words",))
