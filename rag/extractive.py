@@ -234,17 +234,37 @@ def with_stated_fact(evidence: Evidence, chosen: list[ScoredSentence]) -> list[S
     readable_now = {(c.sentence.paper_id, c.sentence.position) for c in readable(evidence)}
     for fact in evidence.stating:
         key = (fact.sentence.paper_id, fact.sentence.position)
-        if key in quoted or key not in readable_now or not chosen:
+        if key in quoted or not chosen:
             continue
+        # "This enables us to predict the validation loss of a 1.4B parameter, 900B token run": a fact
+        # that reads only after the sentence before it is quoted with that sentence.
+        before = None
+        if key not in readable_now:
+            before = next(
+                (
+                    c
+                    for c in evidence.scored
+                    if c.sentence.paper_id == fact.sentence.paper_id
+                    and c.sentence.position == fact.sentence.position - 1
+                    and (c.sentence.paper_id, c.sentence.position) in readable_now
+                ),
+                None,
+            )
+            if before is None:
+                continue
+        added = [
+            c for c in (before, fact) if c is not None and (c.sentence.paper_id, c.sentence.position) not in quoted
+        ]
         same = [c for c in chosen if c.sentence.paper_id == fact.sentence.paper_id]
-        if (
-            len(chosen) >= evidence.settings.max_answer_sentences
-            or len(same) >= evidence.settings.single_paper_sentences
+        while chosen and (
+            len(chosen) + len(added) > evidence.settings.max_answer_sentences
+            or len(same) + len(added) > evidence.settings.single_paper_sentences
         ):
             weakest = min(same or chosen, key=lambda c: c.score)
             chosen = [c for c in chosen if c is not weakest]
-        chosen = [*chosen, fact]
-        quoted.add(key)
+            same = [c for c in same if c is not weakest]
+        chosen = [*chosen, *added]
+        quoted |= {(c.sentence.paper_id, c.sentence.position) for c in added}
     return chosen
 
 

@@ -595,6 +595,13 @@ ANSWERED_WITH = [
         id="a-quoted-term-is-defined-where-the-paper-names-it",
     ),
     pytest.param(
+        "In the paper on scaling laws for over-trained language models, how many training tokens did the "
+        "1.4B-parameter run whose validation loss they predicted use?",
+        "900B token run",
+        # The figure's sentence opens "This enables us to predict ...": it comes with the sentence before.
+        id="a-figure-that-reads-only-after-its-antecedent",
+    ),
+    pytest.param(
         "what is GPT? like what architecture is it actually built on",
         "transformer architecture",
         # "like" and "actually" are chat, not key words a paper must hold.
