@@ -1322,6 +1322,57 @@ def phrase_gap(question: str, hits: list[Hit], sentences: dict[str, list[StoredS
     return f"None of them mentions {spoken_list([repr(name) for name in absent])}." if absent else ""
 
 
+# "Which papers report results on HumanEval?", "papers evaluating on ADE20K": the named benchmark is
+# what a listed paper must use.
+EVALUATED_ON = re.compile(
+    r"\b(?:evaluat\w*|report\w*|results?|experiments?|tested|tests?|benchmark\w*|scores?)\b[^?]*?"
+    r"\b(?:on|with|using)\s+(?:the\s+)?([\w.-]+)",
+    re.I,
+)
+
+
+def evaluated_on(focus: Focus) -> tuple[str, ...]:
+    """The names a list question asks results on (see EVALUATED_ON)."""
+    if focus.shape != "list":
+        return ()
+    named = {match.group(1).rstrip(".") for match in EVALUATED_ON.finditer(focus.question)}
+    return tuple(name for name in focus.names if name in named)
+
+
+def names_benchmark(text: str, name: str) -> bool:
+    """Whether the text uses a benchmark's name; one in capitals is matched as written: the MATH
+    benchmark is not every abstract about math."""
+    if name.isupper():
+        return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
+    # "WikiText-103" is a WikiText benchmark.
+    return mentions(text, name) or uses_leading_word(text, name)
+
+
+def title_of(snapshot: IndexSnapshot, paper_id: str) -> str:
+    return snapshot.first_nodes[paper_id].metadata["title"]
+
+
+def with_name_users(
+    retriever: HybridRetriever, retrieval: Retrieval, focus: Focus, source: str | None, settings: AnswerSettings
+) -> Retrieval:
+    """A list question asking for results on something few papers use ("Which papers report results
+    on the HumanEval code benchmark?") lists every paper using it: one that names HumanEval once in a
+    long abstract ranks below topical neighbours, so the papers the name alone retrieves are added."""
+    snapshot = retriever.snapshot
+    have = {h.paper_id for h in retrieval.hits}
+    added = []
+    for name in evaluated_on(focus):
+        if not 0 < snapshot.paper_share(name) <= settings.specific_name_share:
+            continue
+        for hit in retriever.retrieve(name, k=settings.list_k, mode="bm25", source=source).hits:
+            if hit.paper_id not in have and names_benchmark(hit.text, name):
+                have.add(hit.paper_id)
+                added.append(hit)
+    if not added:
+        return retrieval
+    return Retrieval(retrieval.query, retrieval.query_vector, [*retrieval.hits, *added], retrieval.unknown_names)
+
+
 def gather_evidence(
     retriever: HybridRetriever,
     question: str,
@@ -1336,6 +1387,8 @@ def gather_evidence(
         k = max(k, settings.list_k)
     feedback = focus.shape in MANY_PAPER_SHAPES and not is_passage(question)
     retrieval = retriever.retrieve(question, k=k, mode=mode, source=source, feedback=feedback)
+    if focus.shape == "list" and mode == "hybrid":
+        retrieval = with_name_users(retriever, retrieval, focus, source, settings)
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
     sentences = snapshot.sentences_for([h.paper_id for h in retrieval.hits])
     defining = defining_papers(retrieval.hits, sentences, focus, snapshot, settings)
@@ -1348,6 +1401,15 @@ def gather_evidence(
     strength = scored[0].score if scored else 0.0
     titled = titled_papers(retrieval.hits, focus, snapshot, settings)
     citable = citable_papers(retrieval, sentences, focus, snapshot, settings, titled)
+    if benchmarks := evaluated_on(focus):
+        # "Which papers evaluate semantic segmentation on ADE20K?" lists the papers that name ADE20K.
+        citable = [
+            pid
+            for pid in citable
+            if any(
+                names_benchmark(abstract_text(title_of(snapshot, pid), sentences.get(pid, [])), b) for b in benchmarks
+            )
+        ]
     # "What is ScatSimCLR?" is answered by the paper whose title introduces it ("ScatSimCLR:
     # self-supervised contrastive learning ..."), however weakly its sentences match three words.
     defined = focus.shape == "definition" and bool(focus_papers & set(citable))

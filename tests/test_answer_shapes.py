@@ -697,3 +697,16 @@ def test_a_fact_no_paper_about_the_subject_states_is_not_answered(full_settings,
 def test_the_answer_quotes_what_answers(full_settings, question, quote):
     answer = rag.ask(question, settings=full_settings)
     assert not answer.abstained and quote in answer.answer, answer.answer
+
+
+def test_a_list_of_papers_reporting_results_on_a_benchmark_lists_those_that_name_it(full_settings):
+    answer = rag.ask(
+        "Which papers evaluate LLMs on the MATH competition-mathematics benchmark?", settings=full_settings
+    )
+    titles = {c.title for c in answer.citations}
+    # SCoRe names MATH once in a long abstract; papers about math word problems never name the benchmark.
+    assert "Training Language Models to Self-Correct via Reinforcement Learning" in titles, answer.answer
+    assert "Training Verifiers to Solve Math Word Problems" not in titles, answer.answer
+    for source in answer.sources:
+        if source.title in titles:
+            assert re.search(r"\bMATH\b", source.text), source.title

@@ -984,3 +984,15 @@ def test_quoted_terms_are_what_a_definition_asks_for():
     assert quoted_terms("what's the model's loss") == []
     assert gives_quoted_name('points in the word-embedding space we call "pseudo-words," and', ("pseudo-words",))
     assert not gives_quoted_name("we shift pseudo-words to the output", ("pseudo-words",))
+
+
+def test_the_benchmark_a_list_asks_results_on():
+    from rag.evidence import evaluated_on, names_benchmark
+
+    assert evaluated_on(analyze("Which papers report results on the HumanEval code benchmark?")) == ("HumanEval",)
+    assert evaluated_on(analyze("Which papers evaluate semantic segmentation on ADE20K?")) == ("ADE20K",)
+    # A list that only names a method asks for no benchmark.
+    assert evaluated_on(analyze("Which papers build on LoRA?")) == ()
+    assert names_benchmark("results on the MATH and GSM8K benchmarks", "MATH")
+    assert not names_benchmark("solving math word problems", "MATH")
+    assert names_benchmark("0 PPL on PTB/WikiText-103", "WikiText")
