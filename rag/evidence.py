@@ -1349,6 +1349,7 @@ def names_benchmark(text: str, name: str) -> bool:
 
 
 def title_of(snapshot: IndexSnapshot, paper_id: str) -> str:
+    """The indexed title of a paper."""
     return snapshot.first_nodes[paper_id].metadata["title"]
 
 
