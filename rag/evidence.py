@@ -925,7 +925,7 @@ def fact_gap(
     measure = measured_noun(focus.question)
     changed = changed_measure(focus.question) if focus.shape == "quantity" else set()
 
-    titles = {pid: snapshot.first_nodes[pid].metadata["title"] for pid in named}
+    titles = {pid: snapshot.title(pid) for pid in named}
     # "What learning rate did X use?": a figure is the answer only beside the hyperparameter's name.
     value = VALUE_ASKED.match(asked_clause(focus.question))
     value_name = value.group(1).casefold() if value else ""
@@ -1032,7 +1032,7 @@ def jargon_holders(
         return "", citable
     uses = {}
     for pid in citable:
-        text = abstract_text(snapshot.first_nodes[pid].metadata["title"], sentences.get(pid, []))
+        text = paper_abstract(snapshot, sentences, pid)
         uses[pid] = {w for w in words if uses_word(w, content_terms(text), text)}
     if focus.shape in MANY_PAPER_SHAPES:
         absent = [w for w in words if not any(w in used for used in uses.values())]
@@ -1069,7 +1069,7 @@ def subject_gap(
     if not terms or not (name or described):
         return ""
     idf, unseen = snapshot.idf
-    texts = [abstract_text(snapshot.first_nodes[pid].metadata["title"], sentences.get(pid, [])) for pid in citable]
+    texts = [paper_abstract(snapshot, sentences, pid) for pid in citable]
     # A subject described in words is the paper holding all of them ("sheaf neural networks ... recommendation").
     covered = [
         with_equivalents(content_terms(text))
@@ -1134,7 +1134,7 @@ def proposer_gap(
     if name not in focus.names:
         return ""
     for pid in citable:
-        title = snapshot.first_nodes[pid].metadata["title"]
+        title = snapshot.title(pid)
         # A title that opens with the name introduces it ("GaLore: ..."); "Merging LoRAs ..." only uses LoRA.
         # Defining it ("LoRA is a popular method") or using it ("our approach utilizes LoRA") is anyone's.
         if introduced_name(title).casefold() == name.casefold() or any(
@@ -1161,17 +1161,12 @@ def description_gap(
         return ""
     idf, unseen = snapshot.idf
     terms = set(focus.terms)
-    held = {
-        pid: with_equivalents(
-            content_terms(abstract_text(snapshot.first_nodes[pid].metadata["title"], sentences.get(pid, [])))
-        )
-        for pid in citable
-    }
+    held = {pid: with_equivalents(content_terms(paper_abstract(snapshot, sentences, pid))) for pid in citable}
     best = max(citable, key=lambda pid: coverage(terms, held[pid], idf, unseen))
     if coverage(terms, held[best], idf, unseen) >= settings.description_min_coverage:
         return ""
     quoted = rarest_missing(re.findall(r"[\w-]+", asked_clause(focus.question)), terms - held[best], idf, unseen)
-    closest = short_name(snapshot.first_nodes[best].metadata["title"])
+    closest = short_name(snapshot.title(best))
     return f"The closest indexed paper ({closest}) matches only part of the description: it never mentions {quoted}."
 
 
@@ -1195,6 +1190,11 @@ def _paper_uses_size(
 def abstract_text(title: str, sentences: list[StoredSentence]) -> str:
     """A paper's title and abstract as one text: what a paper "uses" is looked up in."""
     return title + " " + " ".join(s.text for s in sentences)
+
+
+def paper_abstract(snapshot: IndexSnapshot, sentences: dict[str, list[StoredSentence]], paper_id: str) -> str:
+    """A retrieved paper's title and abstract as one text (see :func:`abstract_text`)."""
+    return abstract_text(snapshot.title(paper_id), sentences.get(paper_id, []))
 
 
 COMPOUND = re.compile(r"(?<![\w-])[a-z]{2,}(?:-[a-z]{2,})+(?![\w-])")
@@ -1223,7 +1223,7 @@ def _paper_uses_phrase(snapshot: IndexSnapshot, paper_id: str, compound: str, sc
 
 def _paper_texts(snapshot: IndexSnapshot, paper_id: str, scored: list[ScoredSentence]) -> list[str]:
     """The paper's title and its retrieved sentences."""
-    title = snapshot.first_nodes[paper_id].metadata["title"]
+    title = snapshot.title(paper_id)
     return [title] + [c.sentence.text for c in scored if c.sentence.paper_id == paper_id]
 
 
@@ -1348,11 +1348,6 @@ def names_benchmark(text: str, name: str) -> bool:
     return mentions(text, name) or uses_leading_word(text, name)
 
 
-def title_of(snapshot: IndexSnapshot, paper_id: str) -> str:
-    """The indexed title of a paper."""
-    return snapshot.first_nodes[paper_id].metadata["title"]
-
-
 def with_name_users(
     retriever: HybridRetriever, retrieval: Retrieval, focus: Focus, source: str | None, settings: AnswerSettings
 ) -> Retrieval:
@@ -1404,13 +1399,8 @@ def gather_evidence(
     citable = citable_papers(retrieval, sentences, focus, snapshot, settings, titled)
     if benchmarks := evaluated_on(focus):
         # "Which papers evaluate semantic segmentation on ADE20K?" lists the papers that name ADE20K.
-        citable = [
-            pid
-            for pid in citable
-            if any(
-                names_benchmark(abstract_text(title_of(snapshot, pid), sentences.get(pid, [])), b) for b in benchmarks
-            )
-        ]
+        abstracts = {pid: paper_abstract(snapshot, sentences, pid) for pid in citable}
+        citable = [pid for pid in citable if any(names_benchmark(abstracts[pid], b) for b in benchmarks)]
     # "What is ScatSimCLR?" is answered by the paper whose title introduces it ("ScatSimCLR:
     # self-supervised contrastive learning ..."), however weakly its sentences match three words.
     defined = focus.shape == "definition" and bool(focus_papers & set(citable))

@@ -153,6 +153,10 @@ class IndexSnapshot:
         pairs = ((introduced_name(node.metadata["title"]), node.metadata["paper_id"]) for node in self.nodes)
         return [(name, paper_id) for name, paper_id in pairs if name]
 
+    def title(self, paper_id: str) -> str:
+        """A committed paper's title."""
+        return self.first_nodes[paper_id].metadata["title"]
+
     @cached_property
     def title_name_users(self) -> dict[str, frozenset[str]]:
         """Casefolded name-like word of a title ("megatron-lm") -> the papers whose titles use it."""
