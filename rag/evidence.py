@@ -32,6 +32,7 @@ from rag.focus import (
     asks_expansion,
     attribute_words,
     enumerated_examples,
+    glossed_topic,
     grammatical_subject,
     handled_by_described_subject,
     introduced_name,
@@ -122,7 +123,7 @@ def _name_pattern(name: str) -> re.Pattern:
 def mentions_variant(text: str, name: str) -> bool:
     """Whether ``text`` uses ``name`` as written or in a variant spelling: "ResNet50" for
     "ResNet-50", "LLaMA 2" for "LLaMA-2", "RoBERTa" in "RoBERTa-Base"; never another version
-    ("GPT-4" is not "GPT-4o")."""
+    ("GPT-4" is not "GPT-4o"), or "sequence-to-sequence" for "seq2seq"."""
     return _variant_pattern(name).search(text) is not None
 
 
@@ -130,22 +131,47 @@ def mentions_variant(text: str, name: str) -> bool:
 def _variant_pattern(name: str) -> re.Pattern:
     pieces = re.split(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])|(?<=[a-z])(?=[A-Z])", re.sub(r"[-\s]", "", name))
     spelled = r"[-\s]?".join(re.escape(piece) for piece in pieces if piece)
+    # "seq2seq" is "sequence-to-sequence", "img2img" "image-to-image": each part starts its word.
+    short = re.fullmatch(r"([A-Za-z]{2,})2([A-Za-z]{2,})", name)
+    if short:
+        source, target = (re.escape(part) for part in short.groups())
+        spelled = rf"(?:{spelled}|{source}[a-z]*[-\s]to[-\s]{target}[a-z]*)"
     return re.compile(rf"(?<![\w-]){spelled}s?(?!\w)", re.I)
 
 
 def spells_acronym(text: str, name: str) -> bool:
     """Whether ``text`` writes out an acronym ``name`` ("stochastic gradient descent" for SGD,
-    "Vision Transformer" for ViT, "Low-Rank Adaptation" for LoRA)."""
+    "Vision Transformer" for ViT, "Low-Rank Adaptation" for LoRA, "data-efficient image
+    transformers" for DeiT, "reinforcement learning from human feedback" for RLHF)."""
+    pattern = _acronym_pattern(name)
+    return pattern is not None and pattern.search(text) is not None
+
+
+# Words an acronym skips when spelled out: the "from" of RLHF.
+ACRONYM_SKIPS = r"(?:of|from|for|with|to|in|on|by|and|the)"
+
+
+@lru_cache(maxsize=4096)
+def _acronym_pattern(name: str) -> re.Pattern | None:
     bare = name.removesuffix("s")
-    letters = "".join(c for c in bare if c.isupper())
-    # At most one small letter between the capitals: ViT and LoRA are acronyms, GaLore is a word.
-    if not (2 <= len(letters) <= 6 and bare.isalpha() and len(bare) - len(letters) <= 1):
-        return False
-    words = r"[\s-]+".join(rf"{letter}[a-z]*" for letter in letters)
-    return re.search(rf"(?<![\w-]){words}(?![\w-])", text, re.I) is not None
+    letters = sum(c.isupper() for c in bare)
+    small = len(bare) - letters
+    # A capital starts a word; a small letter continues one ("Lo" of Low) or starts the next ("e" of
+    # efficient in DeiT). Up to two small letters: GaLore and Adam are words, not acronyms.
+    if not (bare.isalpha() and 2 <= letters <= 6 and small <= 2 and bare[0].isupper()):
+        return None
+    next_word = r"[a-z]*[\s-]+"
+    # Only a longer acronym may skip a function word: two letters across "of" match too much.
+    if letters + small >= 3:
+        next_word += rf"(?:{ACRONYM_SKIPS}[\s-]+)?"
+    spelled = re.escape(bare[0])
+    for c in bare[1:]:
+        spelled += f"{next_word}{c}" if c.isupper() else f"(?:{next_word})?{c}"
+    return re.compile(rf"(?<![\w-]){spelled}[a-z]*(?![\w-])", re.I)
 
 
-DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
+# "(SFT)", "(C-Index)": a capitalised short name in brackets, possibly hyphenated.
+DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z-]{1,8})\)")
 
 
 def defined_acronyms(texts: list[str]) -> dict[str, str]:
@@ -479,6 +505,9 @@ def citable_papers(
     sentences are close to the question. ``titled`` is :func:`titled_papers` when already known."""
     idf, unseen = snapshot.idf
     terms = set(focus.terms)
+    # A list's topic is what it names, not the words explaining it ("grokking, i.e. generalization ...").
+    topic = content_terms(glossed_topic(focus.question)) & terms if focus.shape in ("list", "compare") else set()
+    terms = topic or terms
     # A title holding most of the key words is about them, however much another abstract
     # that lists them in passing holds ("... machine translation, speech recognition, ...").
     if titled is None:
@@ -663,12 +692,29 @@ DEGREES = frozenset("largest smallest biggest maximum minimum max min total aver
 
 
 def measured_noun(question: str) -> set[str]:
-    """The stems of what a "what <noun> size/length" question measures ("vocabulary"), or nothing."""
-    match = MEASURED_NOUN.search(asked_clause(question))
+    """The stems of what a "what <noun> size/length" question measures ("vocabulary"), or of the
+    measure a "what <measure> did X get?" question names ("index" of "concordance index"), or nothing."""
+    clause = asked_clause(question)
+    match = MEASURED_NOUN.search(clause)
     if match is None:
-        return set()
+        scored = MEASURE_GOTTEN.match(clause)
+        head = scored.group(1).lower() if scored else ""
+        return set() if head in FIGURE_ITSELF else content_terms(head)
     noun = (match.group(1) or match.group(2)).lower()
     return set() if noun in SIZE_OF_ITSELF | DEGREES else content_terms(noun)
+
+
+# "What concordance index did SeNMo get on its test set?": the figure is one of that measure, so a
+# sentence about "33 cancer types" does not answer. Group 1 is the measure's head noun.
+MEASURE_GOTTEN = re.compile(
+    r"^\s*what\s+(?:[\w-]+\s+){0,2}?([\w-]+)\s+(?:does|did|do|is|was|were|are)\s+[^?]+?\s+"
+    r"(?:get|achieve|reach|score|obtain|attain|record)s?\b",
+    re.I,
+)
+# Measures any figure of the kind answers: "what accuracy did X get" is answered by "reaches 76.5%".
+FIGURE_ITSELF = frozenset(
+    "accuracy performance score scores result results value number figure speedup improvement gain error".split()
+)
 
 
 # "By what percentage does NASNet reduce computational demand ...?", "How much does GaLore cut optimizer
@@ -806,7 +852,10 @@ def named_kind_pattern(kind: str, question: str = "") -> re.Pattern:
 # "What learning rate / batch size did X use?", "What was the weight decay ...?": the hyperparameter's
 # value is asked (not "... under huge batch sizes", which only sets the scene).
 VALUE_ASKED = re.compile(
-    rf"^\s*(?:what|which)\s+(?:(?:is|was|were|are)\s+)?(?:the\s+)?(?:[\w-]+\s+){{0,2}}?({VALUE_OF_RUN})", re.I
+    rf"^\s*(?:what|which)\s+(?:(?:is|was|were|are)\s+)?(?:the\s+)?(?:[\w-]+\s+){{0,2}}?"
+    # "What decay factor ...?" is answered beside "decay factor", not by "decay mechanisms" and ">80%".
+    rf"({VALUE_OF_RUN}|[\w-]+ (?:factor|coefficient)\b)",
+    re.I,
 )
 
 
@@ -1065,14 +1114,16 @@ def subject_gap(
         return ""
     if not name:
         words = handled
-    terms = topic_terms(" ".join(words)) - content_terms(" ".join(focus.names)) - described
+    # Other names in what is asked ("get rid of PPO in the RLHF pipeline") are its matter.
+    named = content_terms(name) if name else content_terms(" ".join(focus.names))
+    terms = topic_terms(" ".join(words)) - named - described
     if not terms or not (name or described):
         return ""
     idf, unseen = snapshot.idf
     texts = [paper_abstract(snapshot, sentences, pid) for pid in citable]
     # A subject described in words is the paper holding all of them ("sheaf neural networks ... recommendation").
     covered = [
-        with_equivalents(content_terms(text))
+        with_equivalents(content_terms(text)) | names_written(text, [n for n in focus.names if n != name])
         for text in texts
         if (uses_name(text, name) if name else described <= content_terms(text))
     ]
@@ -1089,6 +1140,13 @@ def subject_gap(
     absent = (proper - best) or (terms - best)
     quoted = rarest_missing(words, absent, idf, unseen)
     return f"The indexed papers describe {name}, but none of them discusses {quoted}."
+
+
+def names_written(text: str, names: list[str]) -> set[str]:
+    """The stems of the names ``text`` writes in any form: "LLMs" and "large language models" write LLM."""
+    return set().union(
+        *(content_terms(n) for n in names if uses_name(text, n) or mentions_variant(text, n) or spells_acronym(text, n))
+    )
 
 
 def rarest_missing(words: list[str], absent: set[str], idf: dict[str, float], unseen: float) -> str:

@@ -25,6 +25,7 @@ from rag.evidence import (
     mentions_variant,
     method_part_bonus,
     names_answer,
+    names_written,
     quoted_terms,
     spells_acronym,
     split_compounds,
@@ -33,6 +34,7 @@ from rag.evidence import (
 from rag.focus import (
     SINGULAR_HOW,
     Focus,
+    asked_of_subject,
     asked_terms,
     introduced_name,
     resolve_followup,
@@ -141,7 +143,12 @@ def asked_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
         return ""
     idf, unseen = evidence.snapshot.idf
     text = " ".join([c.sentence.text for c in chosen] + [evidence.title(c.sentence.paper_id) for c in chosen])
-    if coverage(asked, content_terms(text), idf, unseen) >= evidence.settings.answer_min_coverage:
+    # Other names asked of a subject are part of what is asked: "get rid of PPO" in "How does SuperHF ...".
+    subject, _ = asked_of_subject(focus)
+    others = [n for n in focus.names if n != subject] if subject else []
+    asked |= content_terms(" ".join(others))
+    have = content_terms(text) | names_written(text, others)
+    if coverage(asked, have, idf, unseen) >= evidence.settings.answer_min_coverage:
         return ""
     subject = spoken_list(focus.names) or "this topic"
     return f"The indexed papers mention {subject}, but no passage found is about what was asked."
@@ -463,9 +470,8 @@ def with_antecedents(evidence: Evidence, chosen: list[ScoredSentence]) -> list[S
     at = {c.sentence.position: c for c in own}
     pairs: list[ScoredSentence] = []
     for c in chosen:
-        before = at.get(c.sentence.position - 1)
-        if c.sentence.paper_id == paper_id and NAMES_WHAT_CAME_BEFORE.search(c.sentence.text) and before:
-            pairs.append(before)
+        if c.sentence.paper_id == paper_id and NAMES_WHAT_CAME_BEFORE.search(c.sentence.text):
+            pairs += readable_run_before(at, c.sentence.position)
     floor = own[0].score * evidence.settings.same_paper_floor if own else 0.0
     quoted = tuple(quoted_terms(focus.question)) if focus.shape == "definition" else ()
     referring = next(
@@ -478,9 +484,9 @@ def with_antecedents(evidence: Evidence, chosen: list[ScoredSentence]) -> list[S
         ),
         None,
     )
-    before = at.get(referring.sentence.position - 1) if referring else None
-    if referring and before and standalone_text(before.sentence.text) is not None:
-        pairs += [before, referring]
+    run = readable_run_before(at, referring.sentence.position) if referring else []
+    if referring and run:
+        pairs += [*run, referring]
     present = {id(c) for c in chosen}
     added = list({id(c): c for c in pairs if id(c) not in present}.values())
     if not added:
@@ -494,6 +500,21 @@ def with_antecedents(evidence: Evidence, chosen: list[ScoredSentence]) -> list[S
     return [*chosen, *added]
 
 
+def readable_run_before(at: dict[int, ScoredSentence], position: int, most: int = 2) -> list[ScoredSentence]:
+    """The sentences a sentence at ``position`` reads after, back to one that reads alone: "We refer
+    to this phenomenon as internal covariate shift" follows "This slows down the training ...",
+    which follows the sentence saying what the phenomenon is. Empty when none within ``most``."""
+    run: list[ScoredSentence] = []
+    for back in range(1, most + 1):
+        before = at.get(position - back)
+        if before is None:
+            return []
+        run.insert(0, before)
+        if standalone_text(before.sentence.text) is not None:
+            return run
+    return []
+
+
 def with_how_from_others(evidence: Evidence, chosen: list[ScoredSentence]) -> list[ScoredSentence]:
     """When the quotes of the paper asked about never say how ("by projecting ..."), the best
     sentence of another paper that says how the asked name works joins them, cited to that
@@ -504,11 +525,14 @@ def with_how_from_others(evidence: Evidence, chosen: list[ScoredSentence]) -> li
     if any(SAYS_HOW.search(c.sentence.text) for c in chosen):
         return chosen
     answering = {c.sentence.paper_id for c in chosen}
+    # "How does SuperHF get rid of PPO in the RLHF pipeline?" asks how SuperHF works, not RLHF.
+    subject, _ = asked_of_subject(focus)
+    names = (subject,) if subject else focus.names
     explains = next(
         (
             c
             for c in readable(evidence)
-            if c.sentence.paper_id not in answering and says_how_name_works(c.sentence.text, focus.names)
+            if c.sentence.paper_id not in answering and says_how_name_works(c.sentence.text, names)
         ),
         None,
     )

@@ -43,6 +43,8 @@ QUANTITY = re.compile(
     r"^\s*what\b.*\bthe\s+([\w\-]+\s+){0,3}(size|maximum|minimum|length|weight|duration|" + VALUE_OF_RUN + r")\b|"
     r"^\s*what\s+([\w\-]+\s+){0,3}(accuracy|throughput|speed-?up|error rate|score|perplexity|percentage|"
     r"reduction|improvement|latency|cost)\b|"
+    # "What decay factor do they use ...?", "What KL coefficient ...?": a value; "What factors ..." is not.
+    r"^\s*what\s+(?!(is|are|was|were)\b)([\w\-]+\s+){1,3}(factor|coefficient)\b|"
     # "What sliding-window attention size does X use?", "What learning rate did X use?" (but "What is
     # a weight compander?" names a thing).
     r"^\s*what\s+(?!(is|are|was|were)\b)([\w\-]+\s+){0,3}(size|length|duration|weight|" + VALUE_OF_RUN + r")\b",
@@ -80,6 +82,8 @@ WHICH = re.compile(
     r"schedule|regularizer|metric|idea|trick)s?\b",
     re.I,
 )
+# "Who developed MT-Bench?": one maker, so one paper (or none) answers, never a survey.
+WHO = re.compile(r"^\s*who\b", re.I)
 # "How does X work?", "How did a model reach ...?": one subject, so one paper answers.
 SINGULAR_HOW = re.compile(r"^\s*how\s+(does|did)\b", re.I)
 # Kinds of thing a "which X" question asks for; the answer's sentence names one ("... mechanism").
@@ -160,7 +164,10 @@ class Focus:
 
 
 # "How many images are in the dataset used to compare X with Y?" asks for a count, whatever follows.
-COUNT_FIRST = re.compile(r"^\s*(how (many|much)|by how much)\b", re.I)
+# "By what factor does LightSeq cut communication vs Megatron-LM?" asks for a figure, whatever it compares.
+COUNT_FIRST = re.compile(
+    r"^\s*(how (many|much)|by how much|by what (factor|percentage|percent|margin|ratio|fraction|amount))\b", re.I
+)
 # "In which model sizes was X released?": a measure, asked with "which".
 WHICH_MEASURE = re.compile(
     r"^\s*(?:(?:in|at|with|of|for)\s+)?which\s+(?:[\w-]+\s+){0,2}?(?:sizes?|scales?|numbers?|amounts?|lengths?)\b", re.I
@@ -221,7 +228,7 @@ def question_shape(question: str) -> Shape:
         return "definition"
     if (thing := DEFINE_IN_CONTEXT.match(question)) and name_like_words(thing.group(1)):
         return "definition"
-    if WHICH.search(question) or YES_NO.search(question):
+    if WHICH.search(question) or YES_NO.search(question) or WHO.match(question):
         return "which"
     if MECHANISM.search(question):
         return "mechanism"
@@ -276,7 +283,9 @@ CARRIER_WORDS = (
     "it its itself they them their theirs we our ours us one ones his her "
     "help helps helped helping allow allows allowed enable enables enabled let lets "
     # "Which paper proposes GaLore?": the paper that gives the name proposes it, in whatever words.
-    "propose proposes proposed proposing introduce introduces introduced introducing"
+    "propose proposes proposed proposing introduce introduces introduced introducing "
+    # Idioms whose words say nothing of the subject: "get rid of", "take into account", "keep track of".
+    "get gets getting got rid take takes taking account keep keeps track"
 )
 # "a dropout-style regularizer", "a Swin-like backbone": the question describes the thing by what it
 # resembles; the answer's sentence names the thing itself ("ScheduledDropPath"), not the likeness.
@@ -376,6 +385,17 @@ def enumerated_examples(question: str) -> list[str]:
     for match in EXAMPLES.finditer(question):
         examples += [part.strip() for part in EXAMPLE_SEPARATOR.split(match.group(1)) if part.strip()]
     return examples if len(examples) >= 2 else []
+
+
+# "Which papers study grokking, i.e. generalization long after ...?", "... the reversal curse, where a
+# model ...": what follows explains the topic in common words, which many off-topic papers share.
+GLOSS = re.compile(r"(?:,\s*|\s+)(?:i\.\s?e\.|that is,|namely)|,\s*where\b", re.I)
+
+
+def glossed_topic(question: str) -> str:
+    """The topic a question names before explaining it ("Which papers study grokking"), or ""."""
+    match = GLOSS.search(question)
+    return question[: match.start()] if match else ""
 
 
 def which_head(question: str) -> str:
@@ -510,7 +530,15 @@ def asked_of_subject(focus: Focus) -> tuple[str, list[str]]:
     words = clause[len(name) :].split() if name else []
     while words and words[0].lower() in GENERIC_HEADS:
         words.pop(0)
-    return name, words[1:]
+    # The verb's particle goes with it: "get rid of PPO" acts on PPO.
+    acted_on = PHRASAL_PARTICLE.sub("", " ".join(words[1:]))
+    return name, acted_on.split()
+
+
+# What completes a phrasal verb ("get rid of", "do away with", "keep track of", "cope with").
+PHRASAL_PARTICLE = re.compile(
+    r"^(?:rid of|away with|use of|care of|track of|(?:around|with|up|out|off|away)\b)\s*", re.I
+)
 
 
 # "How do sheaf neural networks for recommendation handle cold-start users ...?": a subject described

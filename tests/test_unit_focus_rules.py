@@ -715,7 +715,8 @@ def test_how_does_a_name_ask_about_the_words_after_its_verb():
         ["the", "speaker's", "voice", "identity"],
     )
     # A head noun after the name is part of the subject; comparisons and "what is" are not asked of one subject.
-    assert asked_of_subject(analyze("How does SWARM parallelism cope with unreliable devices?"))[1][0] == "with"
+    # The verb's particle goes with it ("cope with").
+    assert asked_of_subject(analyze("How does SWARM parallelism cope with unreliable devices?"))[1][0] == "unreliable"
     assert asked_of_subject(analyze("How does Hier-SLAM++ differ from Hi-SLAM?")) == ("", [])
     assert asked_of_subject(analyze("What is GaLore?")) == ("", [])
 
@@ -996,3 +997,77 @@ def test_the_benchmark_a_list_asks_results_on():
     assert names_benchmark("results on the MATH and GSM8K benchmarks", "MATH")
     assert not names_benchmark("solving math word problems", "MATH")
     assert names_benchmark("0 PPL on PTB/WikiText-103", "WikiText")
+
+
+def test_a_who_question_asks_for_one_maker_not_a_survey():
+    from rag.focus import question_shape
+
+    # As a survey, "Who developed the MT-Bench benchmark?" quoted two papers that only evaluate on it.
+    assert question_shape("Who developed the MT-Bench benchmark?") == "which"
+    assert question_shape("who are the authors of the LAMB paper") == "which"
+    assert [label for _, label in asked_facts(analyze("Who developed the MT-Bench benchmark?"))] == ["who made it"]
+
+
+def test_an_acronym_may_take_small_letters_from_its_words_and_skip_a_function_word():
+    from rag.evidence import spells_acronym
+
+    assert spells_acronym("Training data-efficient image transformers & distillation", "DeiT")
+    assert spells_acronym("Reinforcement Learning from Human Feedback", "RLHF")
+    assert spells_acronym("Low-Rank Adaptation", "LoRA") and spells_acronym("a mixture of experts", "MoE")
+    # Words, not acronyms; and two letters never skip a word.
+    assert not spells_acronym("gradient low-rank projection", "GaLore")
+    assert not spells_acronym("adaptive moment estimation", "Adam")
+    assert not spells_acronym("the rate of learning", "RL")
+
+
+def test_seq2seq_is_written_sequence_to_sequence():
+    from rag.evidence import mentions_variant
+
+    assert mentions_variant("improve over sequence-to-sequence with input attention", "seq2seq")
+    assert mentions_variant("a seq2seq model", "seq2seq")
+    assert not mentions_variant("sequence models to sequence labels", "seq2seq")
+
+
+def test_a_hyphenated_acronym_in_brackets_is_defined():
+    from rag.evidence import defined_acronyms
+
+    found = defined_acronyms(["We evaluated survival prediction using concordance index (C-Index)."])
+    assert found == {"C-Index": "concordance index"}
+
+
+def test_the_measure_a_value_question_names_must_be_beside_the_figure():
+    from rag.evidence import measured_noun
+
+    assert measured_noun("what concordance index did SeNMo get on its held-out test set?") == {"index"}
+    assert measured_noun("what win rate did the model achieve against GPT-4?") == {"rate"}
+    # Any figure of an accuracy answers "what accuracy".
+    assert measured_noun("What accuracy does ResNet-RS reach on ImageNet?") == set()
+
+
+def test_a_value_asked_by_factor_or_coefficient_is_a_quantity_and_by_what_factor_is_not_a_comparison():
+    from rag.focus import question_shape
+
+    assert question_shape("by what factor does LightSeq reduce communication vs Megatron-LM") == "quantity"
+    assert question_shape("what decay factor do they use to restrict gradients to pruned weights?") == "quantity"
+    assert question_shape("What factors drive grokking?") != "quantity"
+
+
+def test_a_phrasal_verb_takes_its_particle_and_leaves_what_it_acts_on():
+    assert asked_of_subject(analyze("How does SuperHF get rid of PPO in the RLHF pipeline?")) == (
+        "SuperHF",
+        ["PPO", "in", "the", "RLHF", "pipeline"],
+    )
+
+
+def test_a_list_topic_is_what_the_question_names_before_explaining_it():
+    from rag.focus import glossed_topic
+
+    assert glossed_topic("Which papers study grokking, i.e. generalization long after fitting?") == (
+        "Which papers study grokking"
+    )
+    assert glossed_topic("Which papers address the reversal curse, where a model fails") == (
+        "Which papers address the reversal curse"
+    )
+    # An example list ("e.g.") is not an explanation, and "where" opening a question is not a gloss.
+    assert glossed_topic("Which papers report results on Kinetics (e.g. Kinetics-400)?") == ""
+    assert glossed_topic("papers where a smaller model supplies the training data") == ""

@@ -106,6 +106,20 @@ def test_split_sentences_join_back_to_the_abstract(paper):
     assert " ".join(sentences) == paper.abstract
 
 
+def test_split_sentences_separates_sentences_glued_without_a_space():
+    text = (
+        "We present Vicuna, an open chatbot fine-tuned as an instruction-following assistant.Based on "
+        "MT-Bench, it beats Phi.This holds. Results with optimizers (e.g.Adam) on pytorch.org hold. It is fast."
+    )
+    assert split_sentences(text) == [
+        "We present Vicuna, an open chatbot fine-tuned as an instruction-following assistant.",
+        "Based on MT-Bench, it beats Phi.",
+        "This holds.",
+        "Results with optimizers (e.g.Adam) on pytorch.org hold.",
+        "It is fast.",
+    ]
+
+
 # --- rag.config ---------------------------------------------------------------------------
 
 
