@@ -466,6 +466,28 @@ def defining_papers(
     return frozenset()
 
 
+def introducers_of_compared(
+    focus: Focus, citable: list[str], sentences: dict[str, list[StoredSentence]], snapshot: IndexSnapshot
+) -> list[str]:
+    """For "Compare SortedNet and MatFormer ...", the papers that introduce the compared names, when
+    each name has exactly one: a paper extending SortedNet, or one citing LARS and LAMB as
+    baselines, is not one of the things compared. Otherwise ``citable`` as it is."""
+    if focus.shape != "compare" or len(focus.names) < 2:
+        return citable
+    introducers: list[str] = []
+    for name in focus.names:
+        by_title = snapshot.introduced_names.get(name.casefold())
+        found = (
+            {by_title} & set(citable)
+            if by_title
+            else {pid for pid in citable if any(introduces(s.text, name) for s in sentences.get(pid, []))}
+        )
+        if len(found) != 1:
+            return citable
+        introducers += found
+    return [pid for pid in citable if pid in introducers]
+
+
 def introduces(text: str, name: str) -> bool:
     """A sentence of the paper's own that gives ``name`` to what it proposes: "we propose X",
     or its expansion with the name in parentheses beside "our"/"we" ("our approach, ... (MEET)")."""
@@ -1459,6 +1481,7 @@ def gather_evidence(
         # "Which papers evaluate semantic segmentation on ADE20K?" lists the papers that name ADE20K.
         abstracts = {pid: paper_abstract(snapshot, sentences, pid) for pid in citable}
         citable = [pid for pid in citable if any(names_benchmark(abstracts[pid], b) for b in benchmarks)]
+    citable = introducers_of_compared(focus, citable, sentences, snapshot)
     # "What is ScatSimCLR?" is answered by the paper whose title introduces it ("ScatSimCLR:
     # self-supervised contrastive learning ..."), however weakly its sentences match three words.
     defined = focus.shape == "definition" and bool(focus_papers & set(citable))

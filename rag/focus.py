@@ -24,6 +24,9 @@ COMPARE = re.compile(r"\b((?<!used to )compare|comparison|contrast|differences?|
 LIST = re.compile(
     r"^\s*(which|what)\s+(other\s+)?(papers|works|studies|articles)\b|\b(list|what work exists|which papers|"
     r"what papers|papers (that|which|on|about|study))\b|"
+    # "What work is there on test-time training ...?", "Is there any research on ...?"
+    r"\bwhat (work|research|studies) (is|are) there\b|"
+    r"\b(is|are) there (any )?(work|research|papers|studies) (on|about)\b|"
     # "What approaches exist for ...", "Which large image-text datasets ...": a plural asks for several.
     r"^\s*(which|what)\s+([\w\-]+\s+){0,3}(approaches|methods|techniques|models|datasets|laws|algorithms|"
     r"strategies|frameworks|architectures|benchmarks|optimizers|ways)\b|"

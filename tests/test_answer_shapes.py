@@ -769,10 +769,31 @@ def test_a_list_of_papers_reporting_results_on_a_benchmark_lists_those_that_name
 
 def test_a_list_question_explaining_its_topic_cites_the_papers_on_the_topic_it_names(full_settings):
     answer = rag.ask(
-        "Which papers study grokking, i.e. generalization that shows up long after the model has fit the "
-        "training set?",
+        "Which papers study grokking, i.e. generalization that shows up long after the model has fit the training set?",
         settings=full_settings,
     )
     # The explaining words (generalization, training set) made SGD-noise and OOD papers citable.
     titles = [c.title for c in answer.citations]
     assert len(titles) == 3 and all("grok" in title.lower() for title in titles), titles
+
+
+@pytest.mark.parametrize(
+    ("question", "introducers"),
+    [
+        pytest.param(
+            "Compare SortedNet and MatFormer: how do they each train nested sub-models inside one network?",
+            {"SortedNet", "MatFormer"},
+            # Sorted LLaMA extends SortedNet; it is not one of the two compared.
+            id="titles-and-abstracts-that-introduce-the-names",
+        ),
+        pytest.param(
+            "LARS vs LAMB for large-batch training - what's the difference and where does each work well?",
+            {"Large Batch Training of Convolutional Networks", "Large Batch Optimization for Deep Learning"},
+            # Papers naming LARS and LAMB as baselines are left out.
+            id="abstracts-proposing-the-names",
+        ),
+    ],
+)
+def test_a_comparison_of_named_methods_cites_the_papers_introducing_them(full_settings, question, introducers):
+    answer = rag.ask(question, settings=full_settings)
+    assert {c.title.split(":")[0].split(",")[0] for c in answer.citations} == introducers, answer.answer

@@ -1071,3 +1071,11 @@ def test_a_list_topic_is_what_the_question_names_before_explaining_it():
     # An example list ("e.g.") is not an explanation, and "where" opening a question is not a gloss.
     assert glossed_topic("Which papers report results on Kinetics (e.g. Kinetics-400)?") == ""
     assert glossed_topic("papers where a smaller model supplies the training data") == ""
+
+
+def test_what_work_is_there_asks_for_a_list():
+    from rag.focus import question_shape
+
+    assert question_shape("What work is there on test-time training?") == "list"
+    assert question_shape("is there any research on grokking?") == "list"
+    assert question_shape("Is there a paper that proposes LoRA?") == "which"
