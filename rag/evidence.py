@@ -467,25 +467,32 @@ def defining_papers(
 
 
 def introducers_of_compared(
-    focus: Focus, citable: list[str], sentences: dict[str, list[StoredSentence]], snapshot: IndexSnapshot
+    focus: Focus,
+    citable: list[str],
+    sentences: dict[str, list[StoredSentence]],
+    snapshot: IndexSnapshot,
+    settings: AnswerSettings,
 ) -> list[str]:
     """For "Compare SortedNet and MatFormer ...", the papers that introduce the compared names, when
-    each name has exactly one: a paper extending SortedNet, or one citing LARS and LAMB as
-    baselines, is not one of the things compared. Otherwise ``citable`` as it is."""
+    at least two names have exactly one each (the same one, or not): a paper extending SortedNet, or one citing LARS and
+    LAMB as baselines, is not one of the things compared. A name no citable paper introduces is
+    context ("How do LoLDU and SoRA change standard LoRA ...?"). Otherwise ``citable`` as it is."""
     if focus.shape != "compare" or len(focus.names) < 2:
         return citable
     introducers: list[str] = []
-    for name in focus.names:
+    # A name many papers use (LoRA, LLM) is the setting of the comparison, not one of its sides.
+    for name in (n for n in focus.names if snapshot.paper_share(n) <= settings.specific_name_share):
         by_title = snapshot.introduced_names.get(name.casefold())
         found = (
             {by_title} & set(citable)
             if by_title
             else {pid for pid in citable if any(introduces(s.text, name) for s in sentences.get(pid, []))}
         )
-        if len(found) != 1:
+        if len(found) > 1:
             return citable
         introducers += found
-    return [pid for pid in citable if pid in introducers]
+    # Two names introduced by one paper ("RTS and C-RTS") are compared within it.
+    return [pid for pid in citable if pid in introducers] if len(introducers) >= 2 else citable
 
 
 def introduces(text: str, name: str) -> bool:
@@ -494,7 +501,9 @@ def introduces(text: str, name: str) -> bool:
     if not mentions(text, name):
         return False
     defined = re.search(rf"\(\s*{re.escape(name)}\s*\)", text) is not None
-    return proposes_name(text, name) or (defined and OWN_WORK.search(text) is not None)
+    # "This leads to our proposed LongGen, which ...".
+    ours = re.search(rf"\bour (?:proposed|new|novel)\s+(?:[\w-]+\s+){{0,3}}?{re.escape(name)}(?!\w)", text, re.I)
+    return proposes_name(text, name) or (defined and OWN_WORK.search(text) is not None) or ours is not None
 
 
 def proposes_name(text: str, name: str, whole: bool = False) -> bool:
@@ -729,7 +738,9 @@ def measured_noun(question: str) -> set[str]:
 # "What concordance index did SeNMo get on its test set?": the figure is one of that measure, so a
 # sentence about "33 cancer types" does not answer. Group 1 is the measure's head noun.
 MEASURE_GOTTEN = re.compile(
-    r"^\s*what\s+(?:[\w-]+\s+){0,2}?([\w-]+)\s+(?:does|did|do|is|was|were|are)\s+[^?]+?\s+"
+    # "what error rate on CIFAR-10 does ...": the measure's head comes before its benchmark.
+    r"^\s*what\s+(?:[\w-]+\s+){0,2}?([\w-]+)(?:\s+(?:on|in|for|at|of)\s+[\w-]+(?:\s+[\w-]+)?)?\s+"
+    r"(?:does|did|do|is|was|were|are)\s+[^?]+?\s+"
     r"(?:get|achieve|reach|score|obtain|attain|record)s?\b",
     re.I,
 )
@@ -876,7 +887,7 @@ def named_kind_pattern(kind: str, question: str = "") -> re.Pattern:
 VALUE_ASKED = re.compile(
     rf"^\s*(?:what|which)\s+(?:(?:is|was|were|are)\s+)?(?:the\s+)?(?:[\w-]+\s+){{0,2}}?"
     # "What decay factor ...?" is answered beside "decay factor", not by "decay mechanisms" and ">80%".
-    rf"({VALUE_OF_RUN}|[\w-]+ (?:factor|coefficient)\b)",
+    rf"({VALUE_OF_RUN}|[\w-]+ (?:factor|coefficient|rank)\b)",
     re.I,
 )
 
@@ -1023,7 +1034,9 @@ def fact_gap(
             # variances of backbone, FPN and heads are kept aligned ...?": the figure's sentence ("one
             # billion parameters in just 3.5 hours") holds a part, the rest of its abstract the rest.
             share = coverage(asked, words, idf, unseen)
-            on_subject = share >= settings.fact_sentence_min_coverage and (
+            # "What error rate on CIFAR-10 does the net get when you search for a conv cell ...?": a
+            # sentence naming the measure asked ("2.4% error rate") of a paper holding the description.
+            on_subject = (share >= settings.fact_sentence_min_coverage or (bool(measure) and measure <= words)) and (
                 coverage(asked, abstract_words(paper_id), idf, unseen) >= settings.fact_paper_coverage
             )
         if needs is NUMBER and units:
@@ -1481,7 +1494,7 @@ def gather_evidence(
         # "Which papers evaluate semantic segmentation on ADE20K?" lists the papers that name ADE20K.
         abstracts = {pid: paper_abstract(snapshot, sentences, pid) for pid in citable}
         citable = [pid for pid in citable if any(names_benchmark(abstracts[pid], b) for b in benchmarks)]
-    citable = introducers_of_compared(focus, citable, sentences, snapshot)
+    citable = introducers_of_compared(focus, citable, sentences, snapshot, settings)
     # "What is ScatSimCLR?" is answered by the paper whose title introduces it ("ScatSimCLR:
     # self-supervised contrastive learning ..."), however weakly its sentences match three words.
     defined = focus.shape == "definition" and bool(focus_papers & set(citable))

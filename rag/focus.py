@@ -46,8 +46,9 @@ QUANTITY = re.compile(
     r"^\s*what\b.*\bthe\s+([\w\-]+\s+){0,3}(size|maximum|minimum|length|weight|duration|" + VALUE_OF_RUN + r")\b|"
     r"^\s*what\s+([\w\-]+\s+){0,3}(accuracy|throughput|speed-?up|error rate|score|perplexity|percentage|"
     r"reduction|improvement|latency|cost)\b|"
-    # "What decay factor do they use ...?", "What KL coefficient ...?": a value; "What factors ..." is not.
-    r"^\s*what\s+(?!(is|are|was|were)\b)([\w\-]+\s+){1,3}(factor|coefficient)\b|"
+    # "What decay factor do they use ...?", "What KL coefficient / LoRA rank ...?": a value; "What
+    # factors ..." is not.
+    r"^\s*what\s+(?!(is|are|was|were)\b)([\w\-]+\s+){1,3}(factor|coefficient|rank)\b|"
     # "What sliding-window attention size does X use?", "What learning rate did X use?" (but "What is
     # a weight compander?" names a thing).
     r"^\s*what\s+(?!(is|are|was|were)\b)([\w\-]+\s+){0,3}(size|length|duration|weight|" + VALUE_OF_RUN + r")\b",
@@ -283,7 +284,7 @@ def analyze(question: str) -> Focus:
 # answering sentence says "improves generalization in the NASNet models", never "help" or "its".
 # (The retriever's stopword list is bm25s's 33 words, which keep these.)
 CARRIER_WORDS = (
-    "it its itself they them their theirs we our ours us one ones his her "
+    "it its itself they them their theirs we our ours us one ones his her you your "
     "help helps helped helping allow allows allowed enable enables enabled let lets "
     # "Which paper proposes GaLore?": the paper that gives the name proposes it, in whatever words.
     "propose proposes proposed proposing introduce introduces introduced introducing "
@@ -573,6 +574,8 @@ def grammatical_subject(focus: Focus) -> tuple[str, ...]:
     clause = asked_clause(focus.question)
     candidates = focus.names + tuple(proper_words(clause))
     # "do LinkedIn's kernels save" is about the kernels: a possessive is not the subject.
+    # "was the 175B GPT-3 pretrained": a model size may come before the name.
+    sized = AUXILIARY + r"(?:\d+(?:\.\d+)?[BMK]\s+)?"
     return tuple(
-        name for name in candidates if re.search(AUXILIARY + re.escape(name) + r"(?![\w-]|['\u2019]s\b)", clause)
+        name for name in candidates if re.search(sized + re.escape(name) + r"(?![\w-]|['\u2019]s\b)", clause)
     )

@@ -156,7 +156,22 @@ def uses_word(word: str, terms: set[str] | frozenset[str], text: str) -> bool:
     if stem in terms or word_root(stem) in {word_root(term) for term in terms}:
         return True
     # Written hyphenated or as two words: "over-smoothing", "speed up" for "speedups".
-    return re.search(r"\b" + r"[\s-]?".join(map(re.escape, stem)), text.lower()) is not None
+    if re.search(r"\b" + r"[\s-]?".join(map(re.escape, stem)), text.lower()) is not None:
+        return True
+    return clipped_compound(word).search(text) is not None
+
+
+@lru_cache(maxsize=1024)
+def clipped_compound(word: str) -> re.Pattern:
+    """How a clipped compound is written out: "matmuls" as "matrix multiplications", "convnet" as
+    "convolutional network": two words starting with its two parts of three or more letters."""
+    bare = word.lower().removesuffix("s")
+    splits = [
+        rf"\b{re.escape(bare[:i])}[a-z]*[\s-]+{re.escape(bare[i:])}[a-z]*"
+        for i in range(3, len(bare) - 2)
+        if bare.isalpha()
+    ]
+    return re.compile("|".join(splits) or r"(?!x)x", re.I)
 
 
 # Derivational endings left on a stem: "matcher" and "matching" share "match", "spatio" and

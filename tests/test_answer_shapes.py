@@ -514,6 +514,19 @@ def test_a_list_cites_papers_whose_titles_name_its_topic_phrase_despite_an_expla
 # One question, the quote its answer must hold, and why the answerer used to miss it.
 ANSWERED_WITH = [
     pytest.param(
+        "what error rate on CIFAR-10 does the net get when you search for a conv cell on CIFAR-10 and then "
+        "stack copies of it?",
+        "2.4% error rate",
+        # The sentence names the measure; the abstract, not the sentence, holds the long description.
+        id="a-sentence-naming-the-measure-of-a-paper-holding-the-description",
+    ),
+    pytest.param(
+        "By how much does doing all the matmuls in INT4 speed up transformer training overall?",
+        "35.1%",
+        # The abstract writes "matrix multiplications".
+        id="a-clipped-compound-is-written-out",
+    ),
+    pytest.param(
         "How does SuperHF get rid of PPO in the RLHF pipeline?",
         "replaces PPO with a simple supervised loss",
         # "rid" was taken for what is asked of SuperHF, and PPO (a name) was not counted as asked.
@@ -680,6 +693,16 @@ ABSTAINS_ON = [
         id="a-value-asked-by-name-is-stated-beside-the-name",
     ),
     pytest.param(
+        "How many tokens was the 175B GPT-3 pretrained on?",
+        # The Chinchilla abstract names GPT-3 (175B) and gives token counts of its own 400 models.
+        id="a-sized-subject-needs-its-own-figure",
+    ),
+    pytest.param(
+        "What LoRA rank does LoRAT use when adapting the ViT backbone for tracking?",
+        # LoRAT's abstract gives memory, hours and scores, never a rank.
+        id="a-rank-asked-by-name-is-a-value",
+    ),
+    pytest.param(
         "Who developed the MT-Bench benchmark?",
         # Two papers evaluate on MT-Bench; as a survey question their sentences were quoted.
         id="who-made-a-benchmark-is-not-answered-by-its-users",
@@ -791,6 +814,19 @@ def test_a_list_question_explaining_its_topic_cites_the_papers_on_the_topic_it_n
             {"Large Batch Training of Convolutional Networks", "Large Batch Optimization for Deep Learning"},
             # Papers naming LARS and LAMB as baselines are left out.
             id="abstracts-proposing-the-names",
+        ),
+        pytest.param(
+            "How do LoLDU and SoRA differ in the way they change standard LoRA fine-tuning?",
+            {"LoLDU", "Sparse Low-rank Adaptation of Pre-trained Language Models"},
+            # LoRA, which many papers use, is the setting of the comparison, not a side of it.
+            id="a-common-name-is-context",
+        ),
+        pytest.param(
+            "Contrast Dual Chunk Attention (DCA) with LongGen as ways of giving an existing LLM a much longer "
+            "context window.",
+            {"Training-Free Long-Context Scaling of Large Language Models", "A Little Goes a Long Way"},
+            # "This leads to our proposed LongGen, which ..." introduces LongGen.
+            id="our-proposed-name-introduces-it",
         ),
     ],
 )

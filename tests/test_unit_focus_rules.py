@@ -1079,3 +1079,17 @@ def test_what_work_is_there_asks_for_a_list():
     assert question_shape("What work is there on test-time training?") == "list"
     assert question_shape("is there any research on grokking?") == "list"
     assert question_shape("Is there a paper that proposes LoRA?") == "which"
+
+
+def test_a_clipped_compound_matches_its_words_written_out():
+    from rag.text import uses_word
+
+    assert uses_word("matmuls", set(), "with all matrix multiplications in INT4")
+    assert uses_word("convnet", set(), "a deep convolutional network")
+    assert not uses_word("matmuls", set(), "the mathematics of multiplying")
+
+
+def test_a_model_size_before_the_name_keeps_it_the_subject():
+    from rag.focus import grammatical_subject
+
+    assert grammatical_subject(analyze("How many tokens was the 175B GPT-3 pretrained on?")) == ("GPT-3",)
