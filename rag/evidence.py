@@ -474,9 +474,10 @@ def introducers_of_compared(
     settings: AnswerSettings,
 ) -> list[str]:
     """For "Compare SortedNet and MatFormer ...", the papers that introduce the compared names, when
-    at least two names have exactly one each (the same one, or not): a paper extending SortedNet, or one citing LARS and
-    LAMB as baselines, is not one of the things compared. A name no citable paper introduces is
-    context ("How do LoLDU and SoRA change standard LoRA ...?"). Otherwise ``citable`` as it is."""
+    at least two names have exactly one each (the same paper or not): a paper extending SortedNet,
+    or one citing LARS and LAMB as baselines, is not one of the things compared. A name no citable
+    paper introduces is context ("How do LoLDU and SoRA change standard LoRA ...?"). Otherwise
+    ``citable`` as it is."""
     if focus.shape != "compare" or len(focus.names) < 2:
         return citable
     introducers: list[str] = []

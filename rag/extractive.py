@@ -144,8 +144,8 @@ def asked_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
     idf, unseen = evidence.snapshot.idf
     text = " ".join([c.sentence.text for c in chosen] + [evidence.title(c.sentence.paper_id) for c in chosen])
     # Other names asked of a subject are part of what is asked: "get rid of PPO" in "How does SuperHF ...".
-    subject, _ = asked_of_subject(focus)
-    others = [n for n in focus.names if n != subject] if subject else []
+    asked_of, _ = asked_of_subject(focus)
+    others = [n for n in focus.names if n != asked_of] if asked_of else []
     asked |= content_terms(" ".join(others))
     have = content_terms(text) | names_written(text, others)
     if coverage(asked, have, idf, unseen) >= evidence.settings.answer_min_coverage:

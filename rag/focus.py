@@ -576,6 +576,4 @@ def grammatical_subject(focus: Focus) -> tuple[str, ...]:
     # "do LinkedIn's kernels save" is about the kernels: a possessive is not the subject.
     # "was the 175B GPT-3 pretrained": a model size may come before the name.
     sized = AUXILIARY + r"(?:\d+(?:\.\d+)?[BMK]\s+)?"
-    return tuple(
-        name for name in candidates if re.search(sized + re.escape(name) + r"(?![\w-]|['\u2019]s\b)", clause)
-    )
+    return tuple(name for name in candidates if re.search(sized + re.escape(name) + r"(?![\w-]|['\u2019]s\b)", clause))
