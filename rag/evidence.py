@@ -370,6 +370,11 @@ def score_sentences(
     focus_papers: frozenset[str] = frozenset(),
 ) -> list[ScoredSentence]:
     query_terms = content_terms(retrieval.query)
+    # "When training transformers with all matmuls in INT4, how do they deal with activation outliers
+    # ...?": the leading context found the paper; within it, the sentence answering holds the words
+    # of the question proper ("outliers", "forward"), not of the context ("all matrix multiplications").
+    if focus is not None and focus.shape == "mechanism":
+        query_terms = content_terms(asked_clause(focus.question)) or query_terms
     scored = []
     for rank, hit in enumerate(retrieval.hits):
         acronyms = defined_acronyms([s.text for s in sentences.get(hit.paper_id, [])])

@@ -328,9 +328,11 @@ def with_proposal(
     quotes where that paper proposes it ("Here, we introduce an algorithm that explicitly uncovers
     the multiple facets of each neuron ..."), not only a result sentence that repeats the name."""
     focus = evidence.focus
-    if focus is None or focus.shape != "definition" or not chosen:
+    if focus is None or focus.shape not in ("definition", "mechanism") or not chosen:
         return chosen
     paper_id = chosen[0].sentence.paper_id
+    if focus.shape == "mechanism":
+        return with_proposal_saying_how(evidence, chosen, candidates)
     if paper_id not in evidence.titled | evidence.focus_papers:
         return chosen
     # Only into room left: the quotes already chosen outscored it, and one may define X without "we propose".
@@ -342,6 +344,27 @@ def with_proposal(
         (c for c in candidates if c.sentence.paper_id == paper_id and PROPOSAL.search(c.sentence.text)), None
     )
     return chosen if proposal is None else [*chosen, proposal]
+
+
+def with_proposal_saying_how(
+    evidence: Evidence, chosen: list[ScoredSentence], candidates: list[ScoredSentence]
+) -> list[ScoredSentence]:
+    """A one-paper answer to "How can noisy/clean pairs be obtained without ...?" whose quotes only
+    report what the method achieves ("Our procedure allows us to easily produce aligned ... pairs")
+    quotes where the paper proposes it ("we propose a method that synthesizes nighttime images from
+    daytime images"), in place of its weakest quote."""
+    paper_id = chosen[0].sentence.paper_id
+    # "by training neural ISPs" in a result sentence is no account of how the method works.
+    if any(c.sentence.paper_id != paper_id for c in chosen) or any(PROPOSAL.search(c.sentence.text) for c in chosen):
+        return chosen
+    proposal = next(
+        (c for c in candidates if c.sentence.paper_id == paper_id and PROPOSAL.search(c.sentence.text)), None
+    )
+    if proposal is None:
+        return chosen
+    if len(chosen) >= evidence.settings.single_paper_sentences:
+        chosen = [c for c in chosen if c is not min(chosen, key=lambda c: c.score)]
+    return [*chosen, proposal]
 
 
 def with_how(

@@ -514,6 +514,21 @@ def test_a_list_cites_papers_whose_titles_name_its_topic_phrase_despite_an_expla
 # One question, the quote its answer must hold, and why the answerer used to miss it.
 ANSWERED_WITH = [
     pytest.param(
+        "when training transformers with all matmuls in INT4, how do they deal with activation outliers in the "
+        "forward pass?",
+        "Hadamard quantizer",
+        # The leading context's words ("all matrix multiplications ... INT4") made the proposal sentence
+        # outscore the one answering the question proper ("outliers", "forward").
+        id="a-mechanism-sentence-holds-the-words-of-the-question-proper",
+    ),
+    pytest.param(
+        "How can aligned noisy/clean image pairs for training night-mode neural ISPs be obtained without "
+        "long-exposure captures at night?",
+        "from daytime images",
+        # The quotes only reported what the method achieves; the proposal says how.
+        id="a-mechanism-answer-quotes-where-its-paper-proposes-the-method",
+    ),
+    pytest.param(
         "what error rate on CIFAR-10 does the net get when you search for a conv cell on CIFAR-10 and then "
         "stack copies of it?",
         "2.4% error rate",
