@@ -1468,6 +1468,18 @@ def with_name_users(
     return Retrieval(retrieval.query, retrieval.query_vector, [*retrieval.hits, *added], retrieval.unknown_names)
 
 
+def with_spelled_out_names_known(
+    retrieval: Retrieval, sentences: dict[str, list[StoredSentence]], snapshot: IndexSnapshot
+) -> Retrieval:
+    """The retrieval without the unknown names a retrieved paper spells out: "ELR" appears nowhere
+    in the index, but "Early-Learning Regularization" is its paper's title."""
+    if not retrieval.unknown_names:
+        return retrieval
+    texts = [paper_abstract(snapshot, sentences, h.paper_id) for h in retrieval.hits]
+    unknown = tuple(n for n in retrieval.unknown_names if not any(spells_acronym(t, n) for t in texts))
+    return Retrieval(retrieval.query, retrieval.query_vector, retrieval.hits, unknown)
+
+
 def gather_evidence(
     retriever: HybridRetriever,
     question: str,
@@ -1486,6 +1498,7 @@ def gather_evidence(
         retrieval = with_name_users(retriever, retrieval, focus, source, settings)
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
     sentences = snapshot.sentences_for([h.paper_id for h in retrieval.hits])
+    retrieval = with_spelled_out_names_known(retrieval, sentences, snapshot)
     defining = defining_papers(retrieval.hits, sentences, focus, snapshot, settings)
     if defining and not focus_papers:
         # "What is LARS?": the paper whose abstract introduces LARS answers, ahead of LAMB's, which cites it.

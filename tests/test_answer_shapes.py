@@ -848,3 +848,14 @@ def test_a_list_question_explaining_its_topic_cites_the_papers_on_the_topic_it_n
 def test_a_comparison_of_named_methods_cites_the_papers_introducing_them(full_settings, question, introducers):
     answer = rag.ask(question, settings=full_settings)
     assert {c.title.split(":")[0].split(",")[0] for c in answer.citations} == introducers, answer.answer
+
+
+def test_an_acronym_no_abstract_writes_is_known_when_a_retrieved_title_spells_it(full_settings):
+    answer = rag.ask(
+        "how does ELR stop a classifier from memorizing the mislabeled examples once the early-learning "
+        "phase ends?",
+        settings=full_settings,
+    )
+    # "ELR" is nowhere in the index; "Early-Learning Regularization" is the title of its paper.
+    assert not answer.abstained, answer.answer
+    assert _first_title(answer).startswith("Early-Learning Regularization"), answer.answer
