@@ -852,8 +852,7 @@ def test_a_comparison_of_named_methods_cites_the_papers_introducing_them(full_se
 
 def test_an_acronym_no_abstract_writes_is_known_when_a_retrieved_title_spells_it(full_settings):
     answer = rag.ask(
-        "how does ELR stop a classifier from memorizing the mislabeled examples once the early-learning "
-        "phase ends?",
+        "how does ELR stop a classifier from memorizing the mislabeled examples once the early-learning phase ends?",
         settings=full_settings,
     )
     # "ELR" is nowhere in the index; "Early-Learning Regularization" is the title of its paper.
