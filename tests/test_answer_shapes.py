@@ -850,11 +850,14 @@ def test_a_comparison_of_named_methods_cites_the_papers_introducing_them(full_se
     assert {c.title.split(":")[0].split(",")[0] for c in answer.citations} == introducers, answer.answer
 
 
-def test_an_acronym_no_abstract_writes_is_known_when_a_retrieved_title_spells_it(full_settings):
-    answer = rag.ask(
+@pytest.mark.parametrize(
+    "question",
+    [
         "how does ELR stop a classifier from memorizing the mislabeled examples once the early-learning phase ends?",
-        settings=full_settings,
-    )
+    ],
+)
+def test_an_acronym_no_abstract_writes_is_known_when_a_retrieved_title_spells_it(full_settings, question):
+    answer = rag.ask(question, settings=full_settings)
     # "ELR" is nowhere in the index; "Early-Learning Regularization" is the title of its paper.
     assert not answer.abstained, answer.answer
     assert _first_title(answer).startswith("Early-Learning Regularization"), answer.answer
