@@ -326,7 +326,8 @@ def with_proposal(
 ) -> list[ScoredSentence]:
     """A "what is X?" answer from the paper about X (its title is the topic or introduces the name)
     quotes where that paper proposes it ("Here, we introduce an algorithm that explicitly uncovers
-    the multiple facets of each neuron ..."), not only a result sentence that repeats the name."""
+    the multiple facets of each neuron ..."), not only a result sentence that repeats the name. A
+    mechanism answer does the same (see with_proposal_saying_how)."""
     focus = evidence.focus
     if focus is None or focus.shape not in ("definition", "mechanism") or not chosen:
         return chosen
@@ -363,7 +364,8 @@ def with_proposal_saying_how(
     if proposal is None:
         return chosen
     if len(chosen) >= evidence.settings.single_paper_sentences:
-        chosen = [c for c in chosen if c is not min(chosen, key=lambda c: c.score)]
+        weakest = min(chosen, key=lambda c: c.score)
+        chosen = [c for c in chosen if c is not weakest]
     return [*chosen, proposal]
 
 
