@@ -212,6 +212,11 @@ def uses_name(text: str, name: str) -> bool:
     return mentions(text, head(name)) or mentions(text, name)
 
 
+def written(text: str, name: str) -> bool:
+    """Whether ``text`` uses the name as written, in a variant spelling or spelled out (SGD)."""
+    return uses_name(text, name) or mentions_variant(text, name) or spells_acronym(text, name)
+
+
 def head(name: str) -> str:
     """The naming part of a compound: "CLIP" in "CLIP-filtered"; "T-JEPA", "GPT-4" and a size
     variant such as "RTMPose-l" stay whole."""
@@ -1185,9 +1190,7 @@ def subject_gap(
 
 def names_written(text: str, names: list[str]) -> set[str]:
     """The stems of the names ``text`` writes in any form: "LLMs" and "large language models" write LLM."""
-    return set().union(
-        *(content_terms(n) for n in names if uses_name(text, n) or mentions_variant(text, n) or spells_acronym(text, n))
-    )
+    return set().union(*(content_terms(n) for n in names if written(text, n)))
 
 
 def rarest_missing(words: list[str], absent: set[str], idf: dict[str, float], unseen: float) -> str:

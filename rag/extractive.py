@@ -22,14 +22,13 @@ from rag.evidence import (
     abstract_text,
     defines_name,
     mentions,
-    mentions_variant,
     method_part_bonus,
     names_answer,
     names_written,
     quoted_terms,
-    spells_acronym,
     split_compounds,
     uses_name,
+    written,
 )
 from rag.focus import (
     SINGULAR_HOW,
@@ -162,11 +161,6 @@ def names_not_covered(evidence: Evidence, chosen: list[ScoredSentence]) -> list[
     texts = [c.sentence.text for c in chosen] + [evidence.title(c.sentence.paper_id) for c in chosen]
     texts = [split_compounds(text, evidence.focus.names) for text in texts]
     return [name for name in evidence.focus.names if not any(uses_name(text, name) for text in texts)]
-
-
-def written(text: str, name: str) -> bool:
-    """Whether ``text`` uses the name as written, in a variant spelling or spelled out (SGD)."""
-    return uses_name(text, name) or mentions_variant(text, name) or spells_acronym(text, name)
 
 
 def unnamed_gap(evidence: Evidence, chosen: list[ScoredSentence]) -> str:
