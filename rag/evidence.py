@@ -431,7 +431,7 @@ def is_answerable(strength: float, unknown_names: tuple[str, ...], settings: Ans
 def focus_first(retrieval: Retrieval, snapshot: IndexSnapshot, focus: Focus) -> tuple[Retrieval, frozenset[str]]:
     """Put the papers whose titles introduce a name of the question first (retrieving them if
     needed); the focus's names include those only titles show as names ("Adapt-infty")."""
-    hits, wanted = introducers_first(retrieval.hits, snapshot, focus.names)
+    hits, wanted = introducers_first(retrieval.hits, snapshot, focus.names, query=focus.question)
     if not wanted and focus.shape == "definition":
         # "What is Megatron-LM?" with no title introducing it: the one paper whose title uses the
         # name ("... Training on GPU Clusters Using Megatron-LM") is about it, more than papers that
@@ -638,16 +638,22 @@ FACT_KINDS = (
     (
         "date",
         # "When was X released?"; not "the dataset released together with ...", which names it.
-        re.compile(r"^\s*when\b|\b(what|which|in which) year\b|\brelease (date|year)\b", re.I),
+        # "When X is run on an FPGA, by how much ...?" sets a scene: only "when was/did ..." asks a date.
+        re.compile(
+            r"^\s*when\s+(?:was|were|is|are|did|does|do|has|have|had|will)\b|\b(what|which|in which) year\b|"
+            r"\brelease (date|year)\b",
+            re.I,
+        ),
         YEAR,
         "when",
     ),
     (
         "maker",
         re.compile(
-            r"^\s*who\b|\bwhich (company|organi[sz]ation|lab|team|institution|university)\b|"
+            r"^\s*who\b|\bwhich (?:research )?(company|organi[sz]ation|lab|team|group|institution|university)\b|"
             # "Which authors ...?" asks who; "did the authors focus on ...?" does not.
-            r"^\s*(which|what) authors?\b|\b(developed|created|built|released) by\b",
+            # "Which Korean LLM was built by efficient continual pretraining?" asks which model, not who.
+            r"^\s*(which|what) authors?\b|\b(developed|created|built|released) by (?:which|what|whom)\b",
             re.I,
         ),
         re.compile(r"\b(by|from|at) [A-Z][\w&-]+|\b(Google|Meta|OpenAI|Microsoft|DeepMind|Apple|NVIDIA|Anthropic)\b"),
@@ -657,7 +663,14 @@ FACT_KINDS = (
     (
         # "What is the exact formula of the REX profile?": an equation, which abstracts rarely write out.
         "formula",
-        re.compile(r"\b(formula|equation|closed[- ]form)\b", re.I),
+        # The thing asked for, not "how much faster does a neural differential equation predict?" nor
+        # "which technique approximates unrolling with an influence-function-like formula?".
+        re.compile(
+            r"\b(?:what|which)(?:'s|\s+is|\s+are)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+            r"(?:formula|equations?|closed[- ]form)\b|"
+            r"\b(?:formula|closed[- ]form expression) for\b",
+            re.I,
+        ),
         re.compile(r"[=≈∝≤≥]|\\[a-z]+|\^|\b(?:exp|log|sqrt|sin|cos)\s*\("),
         "the formula",
     ),
@@ -757,7 +770,9 @@ MEASURE_GOTTEN = re.compile(
 )
 # Measures any figure of the kind answers: "what accuracy did X get" is answered by "reaches 76.5%".
 FIGURE_ITSELF = frozenset(
-    "accuracy performance score scores result results value number figure speedup improvement gain error".split()
+    "accuracy performance score scores result results value number figure speedup improvement gain error "
+    # "What share of the parameters ...?", "What training budget ...?": told as "2.56%", "6 A100 GPU days".
+    "share fraction proportion percentage portion amount budget cost time".split()
 )
 
 
@@ -848,7 +863,10 @@ NUMBER_WORD = re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b", re.I)
 
 FIGURE_IN_WORDS = re.compile(
     r"\b(?:an?|one|two|three|four|five|several)\s+(?:to\s+\w+\s+)?orders?\s+of\s+magnitude\b|"
-    r"\b(?:twice|thrice|two-fold|three-fold|four-fold|five-fold|ten-fold|tenfold|twofold|threefold)\b",
+    r"\b(?:twice|thrice|two-fold|three-fold|four-fold|five-fold|ten-fold|tenfold|twofold|threefold)\b|"
+    # "one-third of the previous approach", "around a third of the features", "six out of seven".
+    r"\b(?:one|two|three)-(?:half|third|quarter|fifth|tenth)s?\b|\b(?:a|one|two|three)\s+(?:third|quarter|fifth|tenth)s?\s+of\b|"
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+out\s+of\s+(?:\d|one|two|three|four|five|six|seven|eight|nine|ten)",
     re.I,
 )
 
@@ -862,7 +880,18 @@ def with_digits(text: str) -> str:
 def ends_noun_phrase(next_word: str) -> bool:
     """The word after a noun ends its phrase unless it is another noun ("speaker similarity")."""
     word = next_word.strip(".,;:()").lower()
-    return word in PHRASE_END or word in stopwords() or word.endswith(("ing", "ed")) or not word.isalpha()
+    return (
+        word in PHRASE_END
+        or word in stopwords()
+        or word in COMPARATIVES
+        # "10 unanswered questions currently faced ...", "160 sub-models simultaneously".
+        or word.endswith(("ing", "ed", "ly"))
+        or not word.isalpha()
+    )
+
+
+# "36.5 points higher accuracy", "65 publications out of 983": what follows a count's noun.
+COMPARATIVES = frozenset("higher lower more fewer less greater larger smaller better worse faster slower out".split())
 
 
 # "Which optimizer / dataset / metric ...?" asks for a named thing of a specific kind; a sentence

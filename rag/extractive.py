@@ -204,6 +204,12 @@ def select_sentences(evidence: Evidence) -> list[ScoredSentence]:
         candidates = by_method_part(evidence, [c for c in candidates if c.sentence.paper_id == top_paper])
         cap = settings.single_paper_sentences
     candidates = without_background(evidence, candidates)
+    # When the background ("Recent works have shown ...") held every sentence above the floors, they
+    # are relative to the best sentence left: OVOR's "we propose a regularization method based on
+    # virtual outliers" is quoted rather than nothing.
+    left = max((c.score for c in candidates), default=best)
+    if left < best * min(settings.same_paper_floor, settings.relative_floor):
+        best = left
     other_floor = best * settings.relative_floor
     for candidate in candidates:
         if len(chosen) == settings.max_answer_sentences:

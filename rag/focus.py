@@ -188,8 +188,10 @@ ATTAINS = re.compile(
 # context; the question proper, whose first words give its shape, follows the comma.
 LEADING_CONTEXT = re.compile(
     r"^\s*(in|for|on|within|among|across|according to|during|after|with|using|beyond|when|if|once|while|given)\b"
-    r"[^,?]{3,120},\s*"
-    r"(?=(which|what|how|who|when|where|why|is|are|was|were|does|do|did|can|could|has|have)\b)",
+    r"[^,?]{3,200},\s*"
+    # "When an LLM keeps training, over roughly how many updates ...?": a preposition may lead the question.
+    r"(?=(?:(?:by|over|at|in|on|for|to|after|within|under|up to|roughly|approximately|about)\s+)?"
+    r"(which|what|how|who|when|where|why|is|are|was|were|does|do|did|can|could|has|have)\b)",
     re.I,
 )
 

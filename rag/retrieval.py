@@ -196,7 +196,7 @@ class HybridRetriever:
         if mode == "hybrid":
             # "What is GaLore?": the paper titled "GaLore: ..." ahead of Q-GaLore and Natural GaLore,
             # which use the name more often. Dense and BM25 stay pure baselines.
-            hits, _ = introducers_first(hits, self.snapshot, names, source)
+            hits, _ = introducers_first(hits, self.snapshot, names, source, query)
         # A capitalised word no indexed paper uses ("the Perceiver") names something the corpus lacks too.
         unknown = self.snapshot.unknown_names([*names, *proper_words(query)])
         return Retrieval(query, vector, hits, unknown)
@@ -233,13 +233,14 @@ class HybridRetriever:
 
 
 def introducers_first(
-    hits: list[Hit], snapshot: IndexSnapshot, names: tuple[str, ...], source: str | None = None
+    hits: list[Hit], snapshot: IndexSnapshot, names: tuple[str, ...], source: str | None = None, query: str = ""
 ) -> tuple[list[Hit], frozenset[str]]:
-    """The hits with the papers whose titles introduce one of ``names`` first, fetched when they were
-    not retrieved (within ``source`` when one is given), and those papers' ids."""
+    """The hits with the papers whose titles introduce one of ``names``, or a many-word name the
+    ``query`` uses ("unit scaling"), first, fetched when they were not retrieved (within ``source``
+    when one is given), and those papers' ids."""
     introduced = snapshot.introduced_names
     wanted = [introduced[name.casefold()] for name in names if name.casefold() in introduced]
-    return fetched_first(hits, snapshot, wanted, source)
+    return fetched_first(hits, snapshot, wanted + snapshot.phrase_introducers(query), source)
 
 
 def fetched_first(

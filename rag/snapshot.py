@@ -20,7 +20,7 @@ from rag import lexical_cache
 from rag.corpus import normalize_title
 from rag.errors import IndexEmptyError, RagError
 from rag.store import PaperStore
-from rag.text import content_terms, vocabulary
+from rag.text import content_terms, phrase_words, vocabulary, word_grams
 
 if TYPE_CHECKING:
     from llama_index.retrievers.bm25 import BM25Retriever
@@ -175,6 +175,27 @@ class IndexSnapshot:
         for name, paper_id in self._introduced:
             names.setdefault(name.casefold(), paper_id)
         return names
+
+    @cached_property
+    def introduced_phrases(self) -> dict[tuple[str, ...], str]:
+        """Casefolded words of a many-word name a title introduces ("unit", "scaling" for "Unit Scaling:
+        Out-of-the-Box ...") -> paper id, when no other title uses the phrase: "Batch Normalization"
+        names a technique other titles use, not one paper."""
+        used = Counter(
+            gram for node in self.first_nodes.values() for gram in set(word_grams(node.metadata["title"], (2, 3)))
+        )
+        phrases = {}
+        for name, paper_id in self._introduced:
+            words = tuple(phrase_words(name))
+            if len(words) > 1 and used[words] == 1:
+                phrases.setdefault(words, paper_id)
+        return phrases
+
+    def phrase_introducers(self, text: str) -> list[str]:
+        """The papers whose titles introduce a many-word name that ``text`` uses ("how does unit scaling
+        ...?" -> the "Unit Scaling: ..." paper)."""
+        phrases = self.introduced_phrases
+        return list(dict.fromkeys(phrases[gram] for gram in word_grams(text, (3, 2)) if gram in phrases))
 
     @cached_property
     def introduced_as_written(self) -> frozenset[str]:

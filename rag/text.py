@@ -233,7 +233,9 @@ def sentence_score(
 # "GNN models", "Graph Neural Networks", never "GNN-based".
 MODIFIERS = (
     r"(?:based|like|style|driven|free|aware|guided|specific|level|wise|only|augmented|powered|inspired|centric|"
-    r"enhanced|dependent|agnostic|compatible|friendly|oriented|related|esque)"
+    r"enhanced|dependent|agnostic|compatible|friendly|oriented|related|esque|"
+    # "LLM-generated data", "the VoxCeleb-derived dataset": the name is LLM, VoxCeleb.
+    r"generated|derived|produced|annotated|labeled|labelled|initialized|distilled)"
 )
 MODIFIER_SUFFIX = re.compile(rf"-{MODIFIERS}$", re.I)
 
@@ -252,7 +254,21 @@ PROPER_WORD = re.compile(r"(?<=[a-z0-9,;)\"'] )[A-Z][a-z]+(?:-[A-Za-z]+)*\b")
 
 def proper_words(text: str) -> list[str]:
     """Capitalised words inside a sentence of ``text`` ("Perceiver" in "... in the Perceiver")."""
-    return list(dict.fromkeys(PROPER_WORD.findall(text)))
+    return list(dict.fromkeys(MODIFIER_SUFFIX.sub("", word) for word in PROPER_WORD.findall(text)))
+
+
+PHRASE_WORD = re.compile(r"\w[\w.\-]*\w|\w")
+
+
+def phrase_words(text: str) -> list[str]:
+    """The casefolded words of ``text``, for matching a phrase as a whole ("Unit Scaling")."""
+    return PHRASE_WORD.findall(text.casefold())
+
+
+def word_grams(text: str, sizes: tuple[int, ...]) -> list[tuple[str, ...]]:
+    """Every run of ``sizes`` consecutive words of ``text`` (see :func:`phrase_words`), in that size order."""
+    words = phrase_words(text)
+    return [tuple(words[i : i + n]) for n in sizes for i in range(len(words) - n + 1)]
 
 
 def vocabulary(texts: list[str]) -> set[str]:

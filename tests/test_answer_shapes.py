@@ -861,3 +861,44 @@ def test_an_acronym_no_abstract_writes_is_known_when_a_retrieved_title_spells_it
     # "ELR" is nowhere in the index; "Early-Learning Regularization" is the title of its paper.
     assert not answer.abstained, answer.answer
     assert _first_title(answer).startswith("Early-Learning Regularization"), answer.answer
+
+
+def test_a_many_word_name_a_title_introduces_leads_when_the_question_uses_it(full_settings):
+    question = "How does unit scaling make FP16 and FP8 training work without loss scaling sweeps or extra runs?"
+    answer = rag.ask(question, settings=full_settings)
+    # "unit scaling" is no name-like word, but the title "Unit Scaling: ..." introduces it as a name.
+    assert _first_title(answer).startswith("Unit Scaling:"), answer.answer
+    assert "unit variance" in answer.answer
+
+
+def test_a_definition_whose_best_sentences_are_background_quotes_the_proposal(full_settings):
+    answer = rag.ask("What is OVOR in rehearsal-free class-incremental learning?", settings=full_settings)
+    # The abstract never writes "OVOR"; its title does. With "Recent works have shown ..." set aside
+    # as background, the proposal is the best sentence left and is quoted.
+    assert not answer.abstained, answer.answer
+    assert _first_title(answer).startswith("OVOR:")
+    assert "virtual outliers" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        # A leading "When ..." clause sets the scene; it does not ask for a date.
+        (
+            "When the mixture-of-experts multi-task vision transformer is run on a Xilinx ZCU104 FPGA, by how much "
+            "does the co-design reduce the memory requirement?",
+            "2.4 times",
+        ),
+        # "10 unanswered questions currently faced by ...": the count's noun ends at the adverb.
+        ("how many unanswered questions does the long-context LLM survey end with?", "10 unanswered"),
+        # A fraction in words is a figure.
+        (
+            "Turbo-GS cuts the number of Gaussian optimization steps down to what fraction of the earlier approach?",
+            "one-third",
+        ),
+    ],
+)
+def test_figures_written_in_other_ways_answer_quantity_questions(full_settings, question, figure):
+    answer = rag.ask(question, settings=full_settings)
+    assert not answer.abstained, answer.answer
+    assert figure in answer.answer

@@ -1093,3 +1093,58 @@ def test_a_model_size_before_the_name_keeps_it_the_subject():
     from rag.focus import grammatical_subject
 
     assert grammatical_subject(analyze("How many tokens was the 175B GPT-3 pretrained on?")) == ("GPT-3",)
+
+
+def test_a_leading_when_clause_sets_the_scene_and_asks_no_date():
+    from rag.focus import asked_clause
+
+    question = "When the MoE vision transformer is run on a Xilinx FPGA, by how much does it reduce memory?"
+    assert asked_clause(question) == "by how much does it reduce memory?"
+    labels = [label for _, label in asked_facts(analyze(question))]
+    assert labels == ["the figure asked for"]
+    assert "when" in [label for _, label in asked_facts(analyze("When was Llama 2 released?"))]
+
+
+def test_a_formula_is_asked_only_as_the_thing_asked_for():
+    def labels(question: str) -> list[str]:
+        return [label for _, label in asked_facts(analyze(question))]
+
+    assert "the formula" in labels("What is the exact formula of the REX profile?")
+    assert "the formula" not in labels("If a neural differential equation is regularized, how much faster is it?")
+    assert "the formula" not in labels(
+        "Which technique approximates unrolling with an influence-function-like formula?"
+    )
+
+
+def test_a_count_noun_ends_at_an_adverb_a_comparative_or_out_of():
+    from rag.evidence import counts
+
+    assert counts("we present 10 unanswered questions currently faced by LLMs", "question")
+    assert counts("Skill-It obtains 36.5 points higher accuracy", "point")
+    assert counts("We reviewed 65 publications out of 983", "public")
+    # A noun compound still counts its head, not its modifier.
+    assert not counts("we collect 70k speaker similarity scores", "speaker")
+
+
+def test_fractions_and_n_out_of_m_are_figures():
+    from rag.evidence import NUMBER, shows_fact
+
+    assert shows_fact("we reduce the optimization steps to one-third of the previous approach", NUMBER, {})
+    assert shows_fact("BatchNorm learns to disable around a third of the random features", NUMBER, {})
+    assert shows_fact("on par with the state of the art on six out of seven benchmarks", NUMBER, {})
+    assert not shows_fact("we propose a third approach to pruning", NUMBER, {})
+    assert not shows_fact("the method comes out of the box", NUMBER, {})
+
+
+def test_a_participle_suffix_is_not_part_of_a_name():
+    from rag.text import proper_words
+
+    assert name_like_words("the LLM-generated data and the VoxCeleb-derived dataset") == ["LLM", "VoxCeleb"]
+    assert proper_words("How does the Hebbian-inspired pruning work?") == ["Hebbian"]
+
+
+def test_a_share_or_budget_is_answered_by_any_figure():
+    from rag.evidence import measured_noun
+
+    assert measured_noun("what share of the parameters does mask tuning mask to get its gain?") == set()
+    assert measured_noun("What training budget does the method need to obtain a 4-step generator?") == set()

@@ -220,3 +220,12 @@ def test_uses_word_accepts_the_stem_compounds_and_the_word_family():
     ):
         assert uses_word(word, content_terms(other), other) is same, word
     assert not uses_word("federated", terms, text)
+
+
+def test_word_grams_match_a_phrase_whatever_its_case():
+    from rag.text import phrase_words, word_grams
+
+    assert phrase_words("Unit Scaling: Out-of-the-Box") == ["unit", "scaling", "out-of-the-box"]
+    grams = word_grams("How does unit scaling work?", (3, 2))
+    assert ("unit", "scaling") in grams and ("does", "unit", "scaling") in grams
+    assert grams.index(("how", "does", "unit")) < grams.index(("how", "does"))
