@@ -141,8 +141,10 @@ class AnswerSettings:
     # overlap). On eval/questions.jsonl: answerable questions score >= 0.529, unanswerable
     # ones <= 0.271 (<= 0.496 before the unknown-name rule). See README, "Abstention".
     abstain_threshold: float = 0.45
-    # Evidence this strong wins over an unknown name (the name may be a synonym or a typo):
-    # the unknown-name questions of the eval score <= 0.496, answerable ones up to 0.85.
+    # Evidence this strong wins over an unknown name that only sets the scene (it may be a synonym
+    # or a typo): the unknown-name questions of the eval score <= 0.496, answerable ones up to 0.85.
+    # An unknown name the question asks about (its subject, the X of "What is X", a compared side)
+    # is never overridden (see evidence.asked_about_unknown).
     unknown_name_override: float = 0.70
     # Weight of query-term overlap next to cosine similarity: exact terms (model names,
     # datasets, numbers) matter in paper questions and MiniLM underweights them. 0.35 gave

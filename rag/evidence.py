@@ -421,11 +421,25 @@ def method_part_bonus(sentences: list[StoredSentence], settings: AnswerSettings)
     }
 
 
-def is_answerable(strength: float, unknown_names: tuple[str, ...], settings: AnswerSettings) -> bool:
-    """Strong enough best evidence, and no name the index has never seen (unless the evidence is very strong)."""
+def is_answerable(
+    strength: float, unknown_names: tuple[str, ...], settings: AnswerSettings, asked_about: bool = False
+) -> bool:
+    """Strong enough best evidence, and no name the index has never seen (unless the evidence is very
+    strong and the name only sets the scene: ``asked_about`` says the question asks about one)."""
     if strength < settings.abstain_threshold:
         return False
-    return not unknown_names or strength >= settings.unknown_name_override
+    return not unknown_names or (strength >= settings.unknown_name_override and not asked_about)
+
+
+def asked_about_unknown(focus: Focus, unknown_names: tuple[str, ...]) -> bool:
+    """Whether an unknown name is what the question asks about: its grammatical subject ("What pruning
+    criterion does Wanda use?"), the X of "What is X", or a side of a comparison ("compare with
+    ConvNeXt"). Strong evidence about the topic then answers about something else. An unknown name
+    that sets the scene ("... inside an L0 penalty") may be a spelling the abstracts do not use."""
+    asked = set(grammatical_subject(focus)) | {defined_name(focus)}
+    if focus.shape == "compare":
+        asked |= set(focus.names)
+    return any(name in asked for name in unknown_names)
 
 
 def focus_first(retrieval: Retrieval, snapshot: IndexSnapshot, focus: Focus) -> tuple[Retrieval, frozenset[str]]:
@@ -1549,7 +1563,10 @@ def gather_evidence(
     # "What is ScatSimCLR?" is answered by the paper whose title introduces it ("ScatSimCLR:
     # self-supervised contrastive learning ..."), however weakly its sentences match three words.
     defined = focus.shape == "definition" and bool(focus_papers & set(citable))
-    answerable = (is_answerable(strength, retrieval.unknown_names, settings) or defined) and bool(citable)
+    asked_unknown = asked_about_unknown(focus, retrieval.unknown_names)
+    answerable = (is_answerable(strength, retrieval.unknown_names, settings, asked_unknown) or defined) and bool(
+        citable
+    )
     missing, stating = "", ()
     if answerable and (missing := phrase_gap(question, retrieval.hits, sentences)):
         answerable = False

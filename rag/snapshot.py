@@ -10,6 +10,7 @@ restart; requests already running finish on the snapshot they started with.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import Counter, OrderedDict
 from functools import cached_property
@@ -21,6 +22,9 @@ from rag.corpus import normalize_title
 from rag.errors import IndexEmptyError, RagError
 from rag.store import PaperStore
 from rag.text import content_terms, phrase_words, vocabulary, word_grams
+
+# "yolov8", "gpt4", "llama3": a name's version, which a question may leave off ("YOLO").
+VERSION_SUFFIX = re.compile(r"(?<=[a-z])-?v?\d+(?:\.\d+)*$")
 
 if TYPE_CHECKING:
     from llama_index.retrievers.bm25 import BM25Retriever
@@ -262,11 +266,31 @@ class IndexSnapshot:
     def bm25_lock(self) -> threading.Lock:
         return self._lock
 
+    @cached_property
+    def _word_parts(self) -> frozenset[str]:
+        """The parts of the index's hyphenated words and its versioned names without their version:
+        "RANSAC-based" uses RANSAC, "YOLOv8" is a YOLO."""
+        parts: set[str] = set()
+        for word in self._vocabulary:
+            split = word.split("-")
+            # "CodeACT-DeepSeek-Coder-6.7B" uses DeepSeek-Coder-6.7B, and "Q-GaLore-style" Q-GaLore.
+            parts.update("-".join(split[i:j]) for i in range(len(split)) for j in range(i + 1, len(split) + 1))
+            parts.add(VERSION_SUFFIX.sub("", word))
+        return frozenset(parts)
+
+    def _known(self, word: str) -> bool:
+        lower = word.lower()
+        forms = (lower, lower.removesuffix("s"))
+        return any(form in self._vocabulary or form in self._word_parts for form in forms)
+
     def unknown_names(self, names: list[str]) -> tuple[str, ...]:
-        """The names (e.g. 'AlphaFold') that appear nowhere in the index."""
-        unknown = [
-            word
-            for word in names
-            if word.lower() not in self.vocabulary and word.lower().removesuffix("s") not in self.vocabulary
-        ]
+        """The names (e.g. 'AlphaFold') that appear nowhere in the index. A compound of known words one
+        of which is a plain word ("GPU-days", "LoRA-tuned") is a description, not an unseen name;
+        "Llama-3-70B" is a name whatever its parts."""
+        unknown = [word for word in names if not self._known(word) and not self._described(word)]
         return tuple(dict.fromkeys(unknown))
+
+    def _described(self, word: str) -> bool:
+        parts = [part for part in word.split("-") if part]
+        plain = any(part.isalpha() and part.islower() for part in parts)
+        return len(parts) > 1 and plain and all(self._known(part) for part in parts)

@@ -902,3 +902,25 @@ def test_figures_written_in_other_ways_answer_quantity_questions(full_settings, 
     answer = rag.ask(question, settings=full_settings)
     assert not answer.abstained, answer.answer
     assert figure in answer.answer
+
+
+def test_a_name_the_index_writes_in_a_compound_or_with_a_version_is_known(full_settings):
+    from rag.engine import get_engine
+
+    snapshot, _ = get_engine(full_settings).view()
+    # "RANSAC-based", "YOLOv8", "CodeACT-DeepSeek-Coder-6.7B" are in abstracts; "GPU-days" and
+    # "LoRA-tuned" describe with known words. Wanda and ConvNeXt appear in no abstract.
+    known = ["RANSAC", "YOLO", "DeepSeek-Coder-6", "GPU-days", "LoRA-tuned"]
+    assert snapshot.unknown_names([*known, "Wanda", "ConvNeXt", "Llama-3-70B"]) == ("Wanda", "ConvNeXt", "Llama-3-70B")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What pruning criterion does Wanda use to prune large language models without retraining?",
+        "How does Swin Transformer V2 compare with ConvNeXt on ImageNet-1K classification?",
+    ],
+)
+def test_a_question_naming_a_model_no_abstract_mentions_abstains_despite_strong_topic_evidence(full_settings, question):
+    answer = rag.ask(question, settings=full_settings)
+    assert answer.abstained and not answer.citations, answer.answer
