@@ -72,10 +72,27 @@ DEFINES = re.compile(
     re.I,
 )
 EXPLAINS = re.compile(
-    r"\b((by|via|through|using) \w+ing|we (propose|introduce|present)|which (allows|enables|lets))\b|"
+    r"\b((by|via|through|using) \w+ing|we (?:also |further |then |first )?(propose|introduce|present)|"
+    r"which (allows|enables|lets))\b|"
     # "we simply encode tokens using random Gaussian vectors"; "to build such a model, we ...".
     r"\bwe (\w+ly )?\w+ (\w+ ){0,4}(using|via|through)\b|"
     r"\bto (build|construct|obtain|achieve|realize|implement) [^,.]{0,60}, we\b",
+    re.I,
+)
+# The sentences of an abstract that describe the method's workings, however they are worded: "Specifically,
+# the self-attention maps ... are recomputed as ...", "Our method constructs the mask out of the k
+# parameters with the largest Fisher information", "First, we leverage ... to produce target
+# probabilities", "the output of the encoder is used to select the nearest keys", "... through a class gate".
+DESCRIBES_METHOD = re.compile(
+    r"^(?:specifically|in particular|concretely|first(?:ly)?|second(?:ly)?|then|next|here|to this end|to do so|"
+    r"in detail),|"
+    r"\b(?:our|the proposed|this|the) (?:method|approach|model|framework|algorithm|technique|module|scheme|"
+    r"architecture|strategy)\s+(?:\w+ly\s+)?(?!(?:is|was|has|does|achieves|outperforms|improves|shows|requires|"
+    r"needs|yields|reaches|obtains|surpasses|performs|works|remains|scales|generalizes|demonstrates)\b)\w+s\b|"
+    r"\b(?:relies on|consists of|is composed of|involves|employs|leverages|incorporat\w+|is fed|are fed|"
+    # "this codebook is used, along with the input image expression label, ..., to construct a heatmap".
+    r"(?:is|are) used(?:,[^.;]{0,100}?,)? to|(?:is|are) recomputed)\b|"
+    r"\bvia\b|\bthrough (?:an?|the)\b",
     re.I,
 )
 # Says how something works: "reduces memory by projecting gradients ...".
@@ -361,7 +378,7 @@ def _has_shape(text: str, focus: Focus) -> float:
         named = not focus.names or any(mentions(text, name) for name in focus.names)
         return 1.0 if NUMBER.search(text) and named else 0.0
     if focus.shape == "mechanism":
-        return 1.0 if EXPLAINS.search(text) else 0.0
+        return 1.0 if EXPLAINS.search(text) or DESCRIBES_METHOD.search(text) else 0.0
     if focus.shape == "which":
         return 1.0 if NAME_IN_TEXT.search(text) or PROPOSAL.search(text) else 0.0
     return 0.0
@@ -1149,6 +1166,9 @@ def fact_gap(
     return "", tuple(unique.values())
 
 
+PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+
+
 def jargon_holders(
     focus: Focus,
     citable: list[str],
@@ -1160,10 +1180,12 @@ def jargon_holders(
     does: "Which paper adapts 3D Gaussian Splatting to underwater scenes ...?" is not answered by a
     3DGS paper that never mentions water. A question about one thing is answered by a paper using
     all of them; a question about many, by papers that together use each."""
-    # A term many papers use (classifier, diffusion, pretrained) is context, as a common name is.
+    # A term many papers use (classifier, diffusion, pretrained) is context, as a common name is. A
+    # list's aside in brackets ("certified (provably robust) training") explains; it does not narrow.
+    question = PARENTHETICAL.sub("", focus.question) if focus.shape in MANY_PAPER_SHAPES else focus.question
     words = [
         w
-        for w in jargon(focus.question, focus.terms, settings.jargon_max_zipf)
+        for w in jargon(question, focus.terms, settings.jargon_max_zipf)
         if snapshot.paper_share(w) <= settings.common_name_share
     ]
     if not words:
@@ -1489,8 +1511,20 @@ def names_benchmark(text: str, name: str) -> bool:
     benchmark is not every abstract about math."""
     if name.isupper():
         return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
+    # "ImageNet-R" is another dataset than ImageNet: a one-letter variant is matched as written, also
+    # within a list of variants ("ImageNet-C,R,S,A").
+    if variant := LETTER_VARIANT.match(name):
+        base, letter = variant.groups()
+        return re.search(rf"(?<![\w-]){re.escape(base)}-(?:[A-Z],\s*)*{letter}(?![\w-])", text) is not None
     # "WikiText-103" is a WikiText benchmark.
     return mentions(text, name) or uses_leading_word(text, name)
+
+
+LETTER_VARIANT = re.compile(r"^([\w-]+)-([A-Z])$")
+
+
+# How many times list_k papers BM25 retrieves for a benchmark's name before keeping those that name it.
+NAME_USERS_POOL = 4
 
 
 def with_name_users(
@@ -1503,9 +1537,10 @@ def with_name_users(
     have = {h.paper_id for h in retrieval.hits}
     added = []
     for name in evaluated_on(focus):
-        if not 0 < snapshot.paper_share(name) <= settings.specific_name_share:
+        if not 0 < snapshot.name_share(name) <= settings.specific_name_share:
             continue
-        for hit in retriever.retrieve(name, k=settings.list_k, mode="bm25", source=source).hits:
+        # BM25 reads "ImageNet-R" as ImageNet: the few papers writing the name are among many more.
+        for hit in retriever.retrieve(name, k=NAME_USERS_POOL * settings.list_k, mode="bm25", source=source).hits:
             if hit.paper_id not in have and names_benchmark(hit.text, name):
                 have.add(hit.paper_id)
                 added.append(hit)
@@ -1540,8 +1575,11 @@ def gather_evidence(
         k = max(k, settings.list_k)
     feedback = focus.shape in MANY_PAPER_SHAPES and not is_passage(question)
     retrieval = retriever.retrieve(question, k=k, mode=mode, source=source, feedback=feedback)
+    name_users: set[str] = set()
     if focus.shape == "list" and mode == "hybrid":
+        before = {h.paper_id for h in retrieval.hits}
         retrieval = with_name_users(retriever, retrieval, focus, source, settings)
+        name_users = {h.paper_id for h in retrieval.hits} - before
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
     sentences = snapshot.sentences_for([h.paper_id for h in retrieval.hits])
     retrieval = with_spelled_out_names_known(retrieval, sentences, snapshot)
@@ -1556,9 +1594,11 @@ def gather_evidence(
     titled = titled_papers(retrieval.hits, focus, snapshot, settings)
     citable = citable_papers(retrieval, sentences, focus, snapshot, settings, titled)
     if benchmarks := evaluated_on(focus):
-        # "Which papers evaluate semantic segmentation on ADE20K?" lists the papers that name ADE20K.
-        abstracts = {pid: paper_abstract(snapshot, sentences, pid) for pid in citable}
-        citable = [pid for pid in citable if any(names_benchmark(abstracts[pid], b) for b in benchmarks)]
+        # "Which papers evaluate semantic segmentation on ADE20K?" lists the papers that name ADE20K,
+        # those the name alone retrieved (with_name_users) included: the name is the key content.
+        named = [h.paper_id for h in retrieval.hits if h.paper_id in citable or h.paper_id in name_users]
+        abstracts = {pid: paper_abstract(snapshot, sentences, pid) for pid in named}
+        citable = [pid for pid in named if any(names_benchmark(abstracts[pid], b) for b in benchmarks)]
     citable = introducers_of_compared(focus, citable, sentences, snapshot, settings)
     # "What is ScatSimCLR?" is answered by the paper whose title introduces it ("ScatSimCLR:
     # self-supervised contrastive learning ..."), however weakly its sentences match three words.

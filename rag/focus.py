@@ -534,6 +534,9 @@ def asked_of_subject(focus: Focus) -> tuple[str, list[str]]:
     clause = match.group(1)
     name = next((n for n in focus.names if clause.startswith(n)), "")
     words = clause[len(name) :].split() if name else []
+    # "How do Q-GaLore and Natural GaLore each improve on GaLore?": two subjects, each its own paper's.
+    if words and words[0].lower() in ("and", "or", "&"):
+        return "", []
     while words and words[0].lower() in GENERIC_HEADS:
         words.pop(0)
     # The verb's particle goes with it: "get rid of PPO" acts on PPO.

@@ -234,6 +234,12 @@ class IndexSnapshot:
         terms = content_terms(words)
         return min((frequency.get(t, 0) for t in terms), default=0) / max(count, 1)
 
+    def name_share(self, name: str) -> float:
+        """The share of papers writing ``name`` as one word ("ImageNet-R", which few papers use, though
+        many use ImageNet), or else :meth:`paper_share`."""
+        papers = self._vocabulary.get(name.lower(), 0)
+        return papers / max(len(self.hashes), 1) if papers else self.paper_share(name)
+
     def _build_bm25(self, source: str | None) -> BM25Retriever:
         nodes = [n for n in self.nodes if source is None or n.metadata.get("source") == source]
         if not nodes:

@@ -240,10 +240,14 @@ MODIFIERS = (
 MODIFIER_SUFFIX = re.compile(rf"-{MODIFIERS}$", re.I)
 
 
+# "all-MLP architectures", "non-IID data": the name is MLP, IID.
+MODIFIER_PREFIX = re.compile(r"^(?:all|non|pure|plain|fully|vanilla)-(?=[A-Z])")
+
+
 def name_like_words(text: str) -> list[str]:
     """Words that look like names of methods, models or datasets (LoRA, GPT-4, YOLOv8, SGD), without
-    a modifier suffix ("GNN" of "GNN-based")."""
-    words = (MODIFIER_SUFFIX.sub("", word) for word in WORD.findall(text))
+    a modifier suffix or prefix ("GNN" of "GNN-based", "MLP" of "all-MLP")."""
+    words = (MODIFIER_PREFIX.sub("", MODIFIER_SUFFIX.sub("", word)) for word in WORD.findall(text))
     return list(dict.fromkeys(word for word in words if NAME_LIKE.match(word)))
 
 

@@ -924,3 +924,28 @@ def test_a_name_the_index_writes_in_a_compound_or_with_a_version_is_known(full_s
 def test_a_question_naming_a_model_no_abstract_mentions_abstains_despite_strong_topic_evidence(full_settings, question):
     answer = rag.ask(question, settings=full_settings)
     assert answer.abstained and not answer.citations, answer.answer
+
+
+def test_a_list_on_a_letter_variant_of_a_benchmark_lists_the_papers_writing_that_variant(full_settings):
+    answer = rag.ask("Which papers evaluate on ImageNet-R?", settings=full_settings)
+    titles = {c.title.split(":")[0] for c in answer.citations}
+    # BM25 reads ImageNet-R as ImageNet; the papers writing ImageNet-R (one as "ImageNet-C,R,S,A") are
+    # fetched, and ImageNet papers are not ImageNet-R papers.
+    assert titles == {
+        "OVOR",
+        "A Closer Look at Rehearsal-Free Continual Learning",
+        "Efficiently Robustify Pre-trained Models",
+    }
+
+
+def test_two_subjects_of_one_how_question_are_each_answered(full_settings):
+    answer = rag.ask("How do Q-GaLore and Natural GaLore each try to improve on GaLore?", settings=full_settings)
+    assert [c.title.split(":")[0] for c in answer.citations] == ["Q-GaLore", "Natural GaLore"], answer.answer
+
+
+def test_a_list_aside_in_brackets_does_not_narrow_it(full_settings):
+    answer = rag.ask(
+        "papers that make adversarial training or certified (provably robust) training faster?", settings=full_settings
+    )
+    titles = [c.title for c in answer.citations]
+    assert any(t.startswith("AccelAT") for t in titles) and any(t.startswith("Fast Certified") for t in titles)

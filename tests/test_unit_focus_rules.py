@@ -1148,3 +1148,39 @@ def test_a_share_or_budget_is_answered_by_any_figure():
 
     assert measured_noun("what share of the parameters does mask tuning mask to get its gain?") == set()
     assert measured_noun("What training budget does the method need to obtain a 4-step generator?") == set()
+
+
+def test_a_mechanism_sentence_may_describe_the_method_without_by_ing():
+    from rag.evidence import DESCRIBES_METHOD
+
+    for text in (
+        "Specifically, the self-attention maps are recomputed as a linear combination of itself",
+        "Our method constructs the mask out of the k parameters with the largest Fisher information",
+        "the output of the encoder is used to select the nearest keys",
+        "this codebook is used, along with the label, and facial landmarks, to construct a heatmap",
+        "it partitions the components into learngenes through a class gate",
+    ):
+        assert DESCRIBES_METHOD.search(text), text
+    for text in (
+        "Through extensive experiments we show gains",
+        "Our method achieves 5% gains",
+        "The approach does not",
+    ):
+        assert not DESCRIBES_METHOD.search(text), text
+
+
+def test_a_letter_variant_of_a_benchmark_is_matched_as_written():
+    from rag.evidence import names_benchmark
+
+    assert names_benchmark("accuracy on the ImageNet-R and CIFAR-100 benchmarks", "ImageNet-R")
+    assert names_benchmark("perturbations including ImageNet-C,R,S,A datasets", "ImageNet-R")
+    assert not names_benchmark("82.7% top-1 accuracy on ImageNet", "ImageNet-R")
+    assert names_benchmark("perplexity on WikiText-103", "WikiText")
+
+
+def test_a_name_with_a_modifier_prefix_is_the_name():
+    assert name_like_words("papers on all-MLP architectures for non-IID data") == ["MLP", "IID"]
+
+
+def test_two_coordinated_subjects_are_not_one_subject_asked_of():
+    assert asked_of_subject(analyze("How do Q-GaLore and Natural GaLore each try to improve on GaLore?")) == ("", [])
