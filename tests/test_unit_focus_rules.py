@@ -1184,3 +1184,22 @@ def test_a_name_with_a_modifier_prefix_is_the_name():
 
 def test_two_coordinated_subjects_are_not_one_subject_asked_of():
     assert asked_of_subject(analyze("How do Q-GaLore and Natural GaLore each try to improve on GaLore?")) == ("", [])
+
+
+def test_a_family_name_without_a_version_matches_its_versions_and_number_formats_their_other_names():
+    from rag.evidence import mentions_variant
+
+    text = "we compare DenseNet, ResNet, VGGNet, and YOLOv8 on the custom wildlife dataset"
+    assert mentions_variant(text, "VGG") and mentions_variant(text, "YOLO")
+    assert mentions_variant("using RoPE with BFloat16 format", "bf16")
+    assert mentions_variant("Training in FP16 or FP8", "fp16")
+    # A version asked is that version.
+    assert not mentions_variant("GPT-4o is", "GPT-4")
+
+
+def test_a_proposal_of_a_thing_of_the_asked_kind_names_it():
+    from rag.evidence import named_kind_pattern
+
+    pattern = named_kind_pattern("loss", "Which loss was proposed for adapting foundation models to VPR?")
+    assert pattern.search("we propose a novel mutual nearest neighbor local feature loss to train the model")
+    assert not pattern.search("the training loss decreases steadily")
