@@ -167,6 +167,10 @@ class AnswerSettings:
     # Set on the dev split of eval/questions.jsonl only (never on test): papers retrieved for
     # list/compare questions, and most lines in such an answer;
     list_k: int = 12
+    # Papers BM25 retrieves for a benchmark's name in "Which papers evaluate on X?" before keeping those
+    # that write it. BM25 reads "ImageNet-R" as ImageNet: at 12 (list_k) neither paper writing
+    # ImageNet-R was among the ImageNet papers; at 48 both were (2026-12-08). A BM25 query costs ~1 ms.
+    name_users_k: int = 48
     # an open question is answered paper by paper when this many papers answer within relative_floor of the best;
     many_papers: int = 3
     # a paper is cited only if it holds this share of the question's key words (IDF-weighted),
@@ -238,6 +242,10 @@ class AnswerSettings:
     # while a paraphrased answerable question swaps jargon for plain words ("keep", "trick", "cut").
     # Zipf 3 is wordfreq's own line for a rare word, not fitted to the eval questions.
     jargon_max_zipf: float = 3.0
+    # A lower-case word of a question that a title introduces as a name ("galore" for "GaLore: ...") is
+    # read as that name when it is this rare in general English: galore 3.1, unicron 2.0, nightshade 2.5;
+    # not float 4.2, kind 5.5, points 5.5, which titles also use as names (FloAt, KIND, POINTS).
+    typed_name_max_zipf: float = 3.5
     # "How does <Name> <verb> <what>?" abstains when no citable paper using the name holds this share
     # (IDF-weighted) of <what>'s key words. On dev, the near-domain "how does X handle Y" questions
     # scored 0.07-0.34 and the answerable ones 0.48 and up (the verb itself is left out: it is what

@@ -47,8 +47,10 @@ from rag.store import StoredSentence
 from rag.text import (
     FUNCTION_WORDS,
     MODIFIERS,
+    NAME_LIKE,
     content_terms,
     coverage,
+    general_zipf,
     jargon,
     sentence_score,
     spoken_list,
@@ -927,15 +929,17 @@ def ends_noun_phrase(next_word: str) -> bool:
     return (
         word in PHRASE_END
         or word in stopwords()
-        or word in COMPARATIVES
+        or word in COUNT_FOLLOWERS
         # "10 unanswered questions currently faced ...", "160 sub-models simultaneously".
         or word.endswith(("ing", "ed", "ly"))
         or not word.isalpha()
     )
 
 
-# "36.5 points higher accuracy", "65 publications out of 983": what follows a count's noun.
-COMPARATIVES = frozenset("higher lower more fewer less greater larger smaller better worse faster slower out".split())
+# Words that follow a counted noun, not extend it: "36.5 points higher accuracy", "65 publications out of 983".
+COUNT_FOLLOWERS = frozenset(
+    "higher lower more fewer less greater larger smaller better worse faster slower out".split()
+)
 
 
 # "Which optimizer / dataset / metric ...?" asks for a named thing of a specific kind; a sentence
@@ -963,9 +967,8 @@ def named_kind_pattern(kind: str, question: str = "") -> re.Pattern:
     # "we curate Quilt: a ... dataset": a one-capital name counts where the sentence introduces it.
     name = rf"(?:{not_asked}(?-i:[A-Z][\w-]*[A-Z0-9])|\b{INTRODUCING} {not_asked}(?-i:[A-Z]\w+))"
     # "we propose a mutual nearest neighbor local feature loss": a proposal of a thing of that kind
-    # names it, however lower-case its name.
-    # The kind is the head of the proposed phrase, not a word further on ("we propose a pipeline that
-    # improves performance on multi-organ datasets" proposes no dataset).
+    # names it, however lower-case its name. The kind heads the proposed phrase: "we propose a
+    # pipeline that improves performance on multi-organ datasets" proposes no dataset.
     verb = r"(?:we|this (?:paper|work))\s+(?:\w+\s+)?(?:propose|introduce|present|design|develop)s?"
     modifiers = r"(?:(?!(?:that|which|to|on|for|in|with|and|of)\b)[\w-]+\s+){0,6}?"
     proposed = rf"\b{verb}\s+(?:an?\s+|the\s+|our\s+)?{modifiers}{stem}"
@@ -1473,6 +1476,22 @@ def with_title_names(focus: Focus, snapshot: IndexSnapshot) -> Focus:
     return replace(focus, names=(*focus.names, *dict.fromkeys(extra))) if extra else focus
 
 
+def with_typed_names(question: str, snapshot: IndexSnapshot, settings: AnswerSettings) -> str:
+    """The question with the names titles introduce spelled as the titles do where it types them in
+    lower case, as chat questions do: "galore how much memory does it save?" asks about GaLore. Only
+    a rare word (or one with a hyphen or a digit) is read as the name: "float" is no FloAt, "kind" no
+    KIND."""
+    spelled = {name.casefold(): name for name in snapshot.introduced_as_written if NAME_LIKE.match(name)}
+
+    def recased(match: re.Match) -> str:
+        word = match.group(0)
+        name = spelled.get(word)
+        rare = "-" in word or any(ch.isdigit() for ch in word) or general_zipf(word) <= settings.typed_name_max_zipf
+        return name if name is not None and rare else word
+
+    return re.sub(r"(?<![\w-])[a-z][\w-]*[a-z0-9](?![\w-])", recased, question)
+
+
 # "Gradient Lens Distillation", "Chain of Thought": a multi-word proper name. Each word may be common
 # ("gradient", "lens"), so the word-level unknown-name check passes it; the phrase must occur.
 # Only Title-case words: names such as "MEET" or "A100" are the unknown-name check's, and "Zeus and
@@ -1543,10 +1562,6 @@ def names_benchmark(text: str, name: str) -> bool:
 LETTER_VARIANT = re.compile(r"^([\w-]+)-([A-Z])$")
 
 
-# How many times list_k papers BM25 retrieves for a benchmark's name before keeping those that name it.
-NAME_USERS_POOL = 4
-
-
 def with_name_users(
     retriever: HybridRetriever, retrieval: Retrieval, focus: Focus, source: str | None, settings: AnswerSettings
 ) -> Retrieval:
@@ -1560,7 +1575,7 @@ def with_name_users(
         if not 0 < snapshot.name_share(name) <= settings.specific_name_share:
             continue
         # BM25 reads "ImageNet-R" as ImageNet: the few papers writing the name are among many more.
-        for hit in retriever.retrieve(name, k=NAME_USERS_POOL * settings.list_k, mode="bm25", source=source).hits:
+        for hit in retriever.retrieve(name, k=settings.name_users_k, mode="bm25", source=source).hits:
             if hit.paper_id not in have and names_benchmark(hit.text, name):
                 have.add(hit.paper_id)
                 added.append(hit)
@@ -1590,6 +1605,7 @@ def gather_evidence(
     settings: AnswerSettings,
 ) -> Evidence:
     snapshot = retriever.snapshot
+    question = with_typed_names(question, snapshot, settings)
     focus = with_title_names(analyze(question), snapshot)
     if focus.shape in MANY_PAPER_SHAPES:
         k = max(k, settings.list_k)

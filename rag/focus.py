@@ -335,7 +335,9 @@ ATTRIBUTE_ASKED = re.compile(
     r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+the\s+(?:largest|smallest|biggest|maximum|minimum|total)\s+)?"
     r"(?:(size|scale|number|amount|quantity|magnitude|length|duration|share|fraction|"
     r"proportion|percentage|portion)\b|"
-    r"(?:kind|type|sort|form)s?\s+of\s+([\w-]+))",
+    r"(?:kind|type|sort|form)s?\s+of\s+([\w-]+))|"
+    # "how long does the whole quantization take?": "long" is what is asked, a duration, not a key word.
+    r"\bhow\s+(long|big|large|fast|often|far|deep|wide)\b",
     re.I,
 )
 

@@ -949,3 +949,16 @@ def test_a_list_aside_in_brackets_does_not_narrow_it(full_settings):
     )
     titles = [c.title for c in answer.citations]
     assert any(t.startswith("AccelAT") for t in titles) and any(t.startswith("Fast Certified") for t in titles)
+
+
+def test_a_name_a_title_introduces_typed_in_lower_case_is_that_name(full_settings):
+    from rag.engine import get_engine
+    from rag.evidence import with_typed_names
+
+    snapshot, _ = get_engine(full_settings).view()
+    settings = full_settings.answer
+    assert with_typed_names("galore how much memory does it save", snapshot, settings).startswith("GaLore how")
+    # A common word is not read as the name a title gives it (FloAt, KIND, POINTS).
+    assert with_typed_names("what kind of float points", snapshot, settings) == "what kind of float points"
+    answer = rag.ask("galore how much optimizer state memory does it save, %?", settings=full_settings)
+    assert _first_title(answer).startswith("GaLore:") and "65.5%" in answer.answer, answer.answer

@@ -1203,3 +1203,8 @@ def test_a_proposal_of_a_thing_of_the_asked_kind_names_it():
     pattern = named_kind_pattern("loss", "Which loss was proposed for adapting foundation models to VPR?")
     assert pattern.search("we propose a novel mutual nearest neighbor local feature loss to train the model")
     assert not pattern.search("the training loss decreases steadily")
+
+
+def test_how_long_asks_a_duration_whose_word_is_no_key_word():
+    assert "long" in attribute_words("ZeroQ how long does the whole quantization take")
+    assert "fast" in attribute_words("how fast is it")
