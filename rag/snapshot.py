@@ -181,25 +181,35 @@ class IndexSnapshot:
         return names
 
     @cached_property
-    def introduced_phrases(self) -> dict[tuple[str, ...], str]:
-        """Casefolded words of a many-word name a title introduces ("unit", "scaling" for "Unit Scaling:
-        Out-of-the-Box ...") -> paper id, when no other title uses the phrase: "Batch Normalization"
-        names a technique other titles use, not one paper."""
-        used = Counter(
-            gram for node in self.first_nodes.values() for gram in set(word_grams(node.metadata["title"], (2, 3)))
-        )
-        phrases = {}
+    def _title_phrases(self) -> dict[tuple[str, ...], str]:
+        """Casefolded words of a many-word name a title introduces ("unit", "scaling" for "Unit
+        Scaling: Out-of-the-Box ...") -> paper id."""
+        phrases: dict[tuple[str, ...], str] = {}
         for name, paper_id in self._introduced:
             words = tuple(phrase_words(name))
-            if len(words) > 1 and used[words] == 1:
+            if len(words) > 1:
                 phrases.setdefault(words, paper_id)
         return phrases
 
+    @cached_property
+    def _spaced_titles(self) -> list[str]:
+        """Every title as its casefolded words between spaces, for counting the titles using a phrase.
+        Built on the first question naming a title phrase, not for every snapshot."""
+        return [f" {' '.join(phrase_words(node.metadata['title']))} " for node in self.first_nodes.values()]
+
     def phrase_introducers(self, text: str) -> list[str]:
         """The papers whose titles introduce a many-word name that ``text`` uses ("how does unit scaling
-        ...?" -> the "Unit Scaling: ..." paper)."""
-        phrases = self.introduced_phrases
-        return list(dict.fromkeys(phrases[gram] for gram in word_grams(text, (3, 2)) if gram in phrases))
+        ...?" -> the "Unit Scaling: ..." paper), when no other title uses the phrase: "Batch
+        Normalization" names a technique other titles use, not one paper."""
+        found = []
+        for gram in word_grams(text, (3, 2)):
+            paper_id = self._title_phrases.get(gram)
+            if paper_id is None:
+                continue
+            spaced = f" {' '.join(gram)} "
+            if sum(spaced in title for title in self._spaced_titles) == 1:
+                found.append(paper_id)
+        return list(dict.fromkeys(found))
 
     @cached_property
     def introduced_as_written(self) -> frozenset[str]:
@@ -278,10 +288,14 @@ class IndexSnapshot:
         "RANSAC-based" uses RANSAC, "YOLOv8" is a YOLO."""
         parts: set[str] = set()
         for word in self._vocabulary:
-            split = word.split("-")
-            # "CodeACT-DeepSeek-Coder-6.7B" uses DeepSeek-Coder-6.7B, and "Q-GaLore-style" Q-GaLore.
-            parts.update("-".join(split[i:j]) for i in range(len(split)) for j in range(i + 1, len(split) + 1))
-            parts.add(VERSION_SUFFIX.sub("", word))
+            # Plain words are their own parts, already in the vocabulary: only compounds and versions
+            # add any (a fraction of a large index's vocabulary).
+            if "-" in word:
+                split = word.split("-")
+                # "CodeACT-DeepSeek-Coder-6.7B" uses DeepSeek-Coder-6.7B, and "Q-GaLore-style" Q-GaLore.
+                parts.update("-".join(split[i:j]) for i in range(len(split)) for j in range(i + 1, len(split) + 1))
+            if word[-1:].isdigit():
+                parts.add(VERSION_SUFFIX.sub("", word))
         return frozenset(parts)
 
     def _known(self, word: str) -> bool:
