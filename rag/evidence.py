@@ -47,7 +47,6 @@ from rag.store import StoredSentence
 from rag.text import (
     FUNCTION_WORDS,
     MODIFIERS,
-    NAME_LIKE,
     content_terms,
     coverage,
     general_zipf,
@@ -1481,13 +1480,14 @@ def with_typed_names(question: str, snapshot: IndexSnapshot, settings: AnswerSet
     lower case, as chat questions do: "galore how much memory does it save?" asks about GaLore. Only
     a rare word (or one with a hyphen or a digit) is read as the name: "float" is no FloAt, "kind" no
     KIND."""
-    spelled = {name.casefold(): name for name in snapshot.introduced_as_written if NAME_LIKE.match(name)}
 
     def recased(match: re.Match) -> str:
         word = match.group(0)
-        name = spelled.get(word)
+        name = snapshot.name_spellings.get(word)
+        if name is None:
+            return word
         rare = "-" in word or any(ch.isdigit() for ch in word) or general_zipf(word) <= settings.typed_name_max_zipf
-        return name if name is not None and rare else word
+        return name if rare else word
 
     return re.sub(r"(?<![\w-])[a-z][\w-]*[a-z0-9](?![\w-])", recased, question)
 
@@ -1564,10 +1564,11 @@ LETTER_VARIANT = re.compile(r"^([\w-]+)-([A-Z])$")
 
 def with_name_users(
     retriever: HybridRetriever, retrieval: Retrieval, focus: Focus, source: str | None, settings: AnswerSettings
-) -> Retrieval:
+) -> tuple[Retrieval, frozenset[str]]:
     """A list question asking for results on something few papers use ("Which papers report results
     on the HumanEval code benchmark?") lists every paper using it: one that names HumanEval once in a
-    long abstract ranks below topical neighbours, so the papers the name alone retrieves are added."""
+    long abstract ranks below topical neighbours, so the papers the name alone retrieves are added.
+    Returns the retrieval and the added papers' ids."""
     snapshot = retriever.snapshot
     have = {h.paper_id for h in retrieval.hits}
     added = []
@@ -1580,8 +1581,9 @@ def with_name_users(
                 have.add(hit.paper_id)
                 added.append(hit)
     if not added:
-        return retrieval
-    return Retrieval(retrieval.query, retrieval.query_vector, [*retrieval.hits, *added], retrieval.unknown_names)
+        return retrieval, frozenset()
+    widened = Retrieval(retrieval.query, retrieval.query_vector, [*retrieval.hits, *added], retrieval.unknown_names)
+    return widened, frozenset(h.paper_id for h in added)
 
 
 def with_spelled_out_names_known(
@@ -1611,11 +1613,9 @@ def gather_evidence(
         k = max(k, settings.list_k)
     feedback = focus.shape in MANY_PAPER_SHAPES and not is_passage(question)
     retrieval = retriever.retrieve(question, k=k, mode=mode, source=source, feedback=feedback)
-    name_users: set[str] = set()
+    name_users: frozenset[str] = frozenset()
     if focus.shape == "list" and mode == "hybrid":
-        before = {h.paper_id for h in retrieval.hits}
-        retrieval = with_name_users(retriever, retrieval, focus, source, settings)
-        name_users = {h.paper_id for h in retrieval.hits} - before
+        retrieval, name_users = with_name_users(retriever, retrieval, focus, source, settings)
     retrieval, focus_papers = focus_first(retrieval, snapshot, focus)
     sentences = snapshot.sentences_for([h.paper_id for h in retrieval.hits])
     retrieval = with_spelled_out_names_known(retrieval, sentences, snapshot)

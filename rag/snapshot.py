@@ -21,7 +21,7 @@ from rag import lexical_cache
 from rag.corpus import normalize_title
 from rag.errors import IndexEmptyError, RagError
 from rag.store import PaperStore
-from rag.text import content_terms, phrase_words, vocabulary, word_grams
+from rag.text import NAME_LIKE, content_terms, phrase_words, vocabulary, word_grams
 
 # "yolov8", "gpt4", "llama3": a name's version, which a question may leave off ("YOLO").
 VERSION_SUFFIX = re.compile(r"(?<=[a-z])-?v?\d+(?:\.\d+)*$")
@@ -181,17 +181,6 @@ class IndexSnapshot:
         return names
 
     @cached_property
-    def _title_phrases(self) -> dict[tuple[str, ...], str]:
-        """Casefolded words of a many-word name a title introduces ("unit", "scaling" for "Unit
-        Scaling: Out-of-the-Box ...") -> paper id."""
-        phrases: dict[tuple[str, ...], str] = {}
-        for name, paper_id in self._introduced:
-            words = tuple(phrase_words(name))
-            if len(words) > 1:
-                phrases.setdefault(words, paper_id)
-        return phrases
-
-    @cached_property
     def _spaced_titles(self) -> list[str]:
         """Every title as its casefolded words between spaces, for counting the titles using a phrase.
         Built on the first question naming a title phrase, not for every snapshot."""
@@ -203,13 +192,17 @@ class IndexSnapshot:
         Normalization" names a technique other titles use, not one paper."""
         found = []
         for gram in word_grams(text, (3, 2)):
-            paper_id = self._title_phrases.get(gram)
-            if paper_id is None:
-                continue
-            spaced = f" {' '.join(gram)} "
-            if sum(spaced in title for title in self._spaced_titles) == 1:
+            phrase = " ".join(gram)
+            paper_id = self.introduced_names.get(phrase)
+            if paper_id is not None and sum(f" {phrase} " in title for title in self._spaced_titles) == 1:
                 found.append(paper_id)
         return list(dict.fromkeys(found))
+
+    @cached_property
+    def name_spellings(self) -> dict[str, str]:
+        """Casefolded one-word name a title introduces -> its spelling there, for those that look like
+        names ("galore" -> "GaLore"): how a question typed in lower case is read."""
+        return {name.casefold(): name for name in self.introduced_as_written if NAME_LIKE.match(name)}
 
     @cached_property
     def introduced_as_written(self) -> frozenset[str]:
